@@ -1,0 +1,294 @@
+"""THE access layer: the only code that reads roles and decides who may see or do what.
+
+Two questions, answered from the role table in accounts.roles and the per-school grants that
+django-guardian holds (kept in step with memberships by ``sync_permissions``):
+
+* ``schools_for(user, action)``: the schools where the user may take the action;
+* ``can(user, action, obj)``: may the user take the action on this object. Subject exclusion
+  lives here: a person named as the subject of a record never sees it, whatever role they hold.
+
+Models that belong to a school expose ``visible_to(user, action)`` built on ``scope``; views fetch
+objects through ``get_object_for`` (404 when not visible, 403 when visible but not allowed).
+A model that names people as subjects defines ``subject_exclusion_q(user)`` (a Q matching the
+rows where ``user`` is a subject) and ``is_subject(user)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from guardian.models import UserObjectPermission
+
+from accounts.models import Membership, ParentLink, Pupil, School
+from accounts.roles import (
+    HOME_ORDER,
+    ROLE_ACTIONS,
+    SCHOOL_WORKFORCE,
+    TRUST_ROLES,
+    TWO_FACTOR_ROLES,
+    Action,
+    Role,
+)
+
+_CACHE_ATTR = "_portal_access_cache"
+
+
+def _cache(user) -> dict[str, Any]:
+    cache = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _CACHE_ATTR, cache)
+    return cache
+
+
+def forget(user) -> None:
+    """Drop what this request remembered about the user's access (after a membership change)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def memberships(user) -> list[Membership]:
+    """The user's role memberships, read once per request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cache = _cache(user)
+    if "memberships" not in cache:
+        cache["memberships"] = list(
+            Membership.objects.filter(user=user).select_related("school", "trust")
+        )
+    return cache["memberships"]
+
+
+def roles_of(user) -> set[str]:
+    """Every role the user holds, anywhere."""
+    return {m.role for m in memberships(user)}
+
+
+def _grants(user) -> dict[str, frozenset]:
+    """Map each action to the ids of the schools where django-guardian grants it to the user."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cache = _cache(user)
+    if "grants" not in cache:
+        rows = UserObjectPermission.objects.filter(
+            user=user, content_type=ContentType.objects.get_for_model(School)
+        ).values_list("permission__codename", "object_pk")
+        grants: dict[str, set] = {}
+        for codename, object_pk in rows:
+            grants.setdefault(codename, set()).add(object_pk)
+        cache["grants"] = {k: frozenset(_as_uuid(v) for v in pks) for k, pks in grants.items()}
+    return cache["grants"]
+
+
+def _as_uuid(value):
+    import uuid
+
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def schools_for(user, action: str) -> frozenset:
+    """Ids of the schools where the user may take the action."""
+    return _grants(user).get(str(action), frozenset())
+
+
+def schools_queryset(user, action: str) -> QuerySet[School]:
+    """The schools where the user may take the action, as a queryset."""
+    return School.objects.filter(pk__in=schools_for(user, action))
+
+
+def has_any(user, action: str) -> bool:
+    """May the user take the action in at least one school?"""
+    return bool(schools_for(user, action))
+
+
+def is_trust_wide(user) -> bool:
+    """Does the user hold a trust-wide role?"""
+    return any(m.role in TRUST_ROLES for m in memberships(user))
+
+
+def requires_two_factor(user) -> bool:
+    """Must this user sign in with a second factor?"""
+    return any(m.role in TWO_FACTOR_ROLES for m in memberships(user))
+
+
+def is_subject(user, obj) -> bool:
+    """Is the user named as a subject of this record (and so never to see it)?"""
+    check = getattr(obj, "is_subject", None)
+    return bool(check and check(user))
+
+
+def can(user, action: str, obj: Model | None = None) -> bool:
+    """May the user take the action, on this object if one is given?"""
+    if obj is None:
+        return has_any(user, action)
+    if isinstance(obj, School):
+        return obj.pk in schools_for(user, action)
+    school_id = getattr(obj, "school_id", None)
+    if school_id is None or school_id not in schools_for(user, action):
+        return False
+    return not is_subject(user, obj)
+
+
+def scope(queryset: QuerySet, user, action: str, school_field: str = "school") -> QuerySet:
+    """Filter a queryset to what the user may see for this action, subject exclusion included."""
+    queryset = queryset.filter(**{f"{school_field}__in": schools_for(user, action)})
+    exclusion = getattr(queryset.model, "subject_exclusion_q", None)
+    if exclusion is not None and getattr(user, "is_authenticated", False):
+        queryset = queryset.exclude(exclusion(user))
+    return queryset
+
+
+def get_object_for(
+    user,
+    queryset: QuerySet | type[Model],
+    see: str,
+    *,
+    act: str | None = None,
+    school_field: str = "school",
+    **lookup,
+) -> Model:
+    """Fetch one object: 404 unless the user may see it (``see``), 403 unless they may ``act``."""
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager.all()
+    try:
+        obj = scope(queryset, user, see, school_field).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError):
+        raise Http404 from None
+    if act is not None and not can(user, act, obj):
+        raise PermissionDenied
+    return obj
+
+
+def require(action: str):
+    """View decorator: 403 unless the user may take the action in at least one school."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if not has_any(request.user, action):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator
+
+
+def children_of(user) -> QuerySet[Pupil]:
+    """The pupils for whom this user holds parental responsibility."""
+    if not getattr(user, "is_authenticated", False):
+        return Pupil.objects.none()
+    return Pupil.objects.filter(
+        parent_links__parent=user, parent_links__parental_responsibility=True
+    ).distinct()
+
+
+def home_role(user) -> str | None:
+    """The role whose home page the user lands on."""
+    held = roles_of(user)
+    return next((role for role in HOME_ORDER if role in held), None)
+
+
+def is_workforce(user) -> bool:
+    """Does the user work in a school or for the trust (not only a pupil or parent)?"""
+    return any(m.role in SCHOOL_WORKFORCE or m.role in TRUST_ROLES for m in memberships(user))
+
+
+# --- keeping django-guardian's per-school grants in step with memberships -------------------
+
+
+def _school_permission_ids() -> dict[str, int]:
+    ct = ContentType.objects.get_for_model(School)
+    return dict(
+        Permission.objects.filter(content_type=ct, codename__in=Action.values).values_list(
+            "codename", "id"
+        )
+    )
+
+
+def desired_grants(user_ids: Iterable) -> dict[Any, set[tuple[str, Any]]]:
+    """For each user, the (action, school id) pairs their memberships grant."""
+    user_ids = list(user_ids)
+    wanted: dict[Any, set[tuple[str, Any]]] = {uid: set() for uid in user_ids}
+    rows = Membership.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "role", "school_id", "trust_id"
+    )
+    trust_schools: dict[Any, list] = {}
+    for user_id, role, school_id, trust_id in rows:
+        if school_id is not None:
+            targets = [school_id]
+        else:
+            if trust_id not in trust_schools:
+                trust_schools[trust_id] = list(
+                    School.objects.filter(trust_id=trust_id).values_list("id", flat=True)
+                )
+            targets = trust_schools[trust_id]
+        for action in ROLE_ACTIONS[Role(role)]:
+            for target in targets:
+                wanted[user_id].add((str(action), target))
+    return wanted
+
+
+@transaction.atomic
+def sync_permissions(user_ids: Iterable) -> None:
+    """Make django-guardian's school grants for these users match their memberships exactly."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return
+    ct = ContentType.objects.get_for_model(School)
+    perm_ids = _school_permission_ids()
+    codename_of = {pid: code for code, pid in perm_ids.items()}
+    wanted = desired_grants(user_ids)
+    existing = UserObjectPermission.objects.filter(user_id__in=user_ids, content_type=ct)
+    have: dict[Any, dict[tuple[str, str], int]] = {}
+    for row_id, user_id, perm_id, object_pk in existing.values_list(
+        "id", "user_id", "permission_id", "object_pk"
+    ):
+        have.setdefault(user_id, {})[(codename_of.get(perm_id, ""), str(object_pk))] = row_id
+    to_delete: list[int] = []
+    to_create: list[UserObjectPermission] = []
+    for user_id in user_ids:
+        want = {(code, str(school)) for code, school in wanted.get(user_id, set())}
+        current = have.get(user_id, {})
+        to_delete += [row for key, row in current.items() if key not in want]
+        to_create += [
+            UserObjectPermission(
+                user_id=user_id,
+                permission_id=perm_ids[code],
+                content_type=ct,
+                object_pk=school,
+            )
+            for code, school in want
+            if (code, school) not in current
+        ]
+    if to_delete:
+        UserObjectPermission.objects.filter(id__in=to_delete).delete()
+    if to_create:
+        UserObjectPermission.objects.bulk_create(to_create, batch_size=2000)
+
+
+def sync_trust(trust_id) -> None:
+    """Re-grant every trust-wide member of a trust (after a school is added)."""
+    sync_permissions(
+        Membership.objects.filter(trust_id=trust_id, school__isnull=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def parent_links_for(user) -> QuerySet[ParentLink]:
+    """The user's links to children, with the pupil and school."""
+    return ParentLink.objects.filter(parent=user).select_related("pupil", "pupil__school")

@@ -1,0 +1,1 @@
+"""Models of approvals (built in its own issue)."""

@@ -1,0 +1,1 @@
+"""Models of consent (built in its own issue)."""

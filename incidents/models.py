@@ -1,0 +1,1 @@
+"""Models of incidents (built in its own issue)."""
