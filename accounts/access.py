@@ -23,7 +23,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from guardian.models import UserObjectPermission
 
@@ -140,6 +140,27 @@ def can(user, action: str, obj: Model | None = None) -> bool:
 def scope(queryset: QuerySet, user, action: str, school_field: str = "school") -> QuerySet:
     """Filter a queryset to what the user may see for this action, subject exclusion included."""
     queryset = queryset.filter(**{f"{school_field}__in": schools_for(user, action)})
+    exclusion = getattr(queryset.model, "subject_exclusion_q", None)
+    if exclusion is not None and getattr(user, "is_authenticated", False):
+        queryset = queryset.exclude(exclusion(user))
+    return queryset
+
+
+def scope_by_action_field(
+    queryset: QuerySet,
+    user,
+    action_field: str,
+    actions: Iterable[str],
+    school_field: str = "school",
+) -> QuerySet:
+    """Filter rows whose own field names the action that governs them (an incident's handler):
+    a row is visible where the user holds that row's action in the row's school."""
+    condition = Q(pk__in=[])
+    grants = _grants(user)
+    for action in actions:
+        if grants.get(str(action)):
+            condition |= Q(**{action_field: action, f"{school_field}__in": grants[str(action)]})
+    queryset = queryset.filter(condition)
     exclusion = getattr(queryset.model, "subject_exclusion_q", None)
     if exclusion is not None and getattr(user, "is_authenticated", False):
         queryset = queryset.exclude(exclusion(user))
@@ -287,6 +308,29 @@ def sync_trust(trust_id) -> None:
         .values_list("user_id", flat=True)
         .distinct()
     )
+
+
+def users_with(action: str, school_id) -> QuerySet:
+    """The active people who may take the action in this school (for routing notifications)."""
+    from accounts.models import User
+
+    ct = ContentType.objects.get_for_model(School)
+    holders = UserObjectPermission.objects.filter(
+        content_type=ct, permission__codename=str(action), object_pk=str(school_id)
+    ).values("user_id")
+    return User.objects.filter(pk__in=holders, is_active=True)
+
+
+def holders_of_role(role: str, school_id) -> QuerySet:
+    """The active people holding a role in a school (a trust-wide role: in the school's trust)."""
+    from accounts.models import User
+
+    if role in TRUST_ROLES:
+        trust = School.objects.filter(pk=school_id).values("trust_id")
+        members = Membership.objects.filter(role=role, trust_id__in=trust, school__isnull=True)
+    else:
+        members = Membership.objects.filter(role=role, school_id=school_id)
+    return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
 
 
 def parent_links_for(user) -> QuerySet[ParentLink]:

@@ -1,11 +1,10 @@
-"""Session lifetime and two-factor enforcement."""
+"""Sign-in protections: session lifetime, two-factor enforcement and the lockout key."""
 
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from accounts import access
 
 SESSION_STARTED = "portal_started_at"
 SESSION_LAST_SEEN = "portal_last_seen_at"
+SESSION_EXPIRED_FLAG = "portal_expired"
 
 
 class SessionLifetimeMiddleware:
@@ -31,13 +31,20 @@ class SessionLifetimeMiddleware:
             )
             if expired:
                 logout(request)
-                response = redirect_to_login(request.get_full_path())
-                request.session["portal_expired"] = True
-                return response
-            if not started:
-                request.session[SESSION_STARTED] = now.isoformat()
-            request.session[SESSION_LAST_SEEN] = now.isoformat()
-        return self.get_response(request)
+                request.session[SESSION_EXPIRED_FLAG] = True
+                return redirect_to_login(request.get_full_path())
+            _stamp(request.session, now)
+        response = self.get_response(request)
+        # The sign-in request itself: the clock starts when the password is accepted, not at
+        # the next page, so the 12 hours cannot be stretched by idling on the first redirect.
+        if request.user.is_authenticated and SESSION_STARTED not in request.session:
+            _stamp(request.session, timezone.now())
+        return response
+
+
+def _stamp(session, now: datetime) -> None:
+    session.setdefault(SESSION_STARTED, now.isoformat())
+    session[SESSION_LAST_SEEN] = now.isoformat()
 
 
 def _read(value):
@@ -65,7 +72,8 @@ class TwoFactorRequiredMiddleware:
 
             has_device = any(True for _ in devices_for_user(user, confirmed=True))
             target = "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            # redirect_to_login quotes the path, so a query string survives the round trip.
+            return redirect_to_login(request.get_full_path(), login_url=reverse(target))
         return self.get_response(request)
 
 
@@ -75,3 +83,14 @@ def _open_paths() -> set[str]:
         reverse("accounts:two_factor_setup"),
         reverse("accounts:logout"),
     }
+
+
+def lockout_username(request, credentials: dict | None) -> str | None:
+    """The account a sign-in attempt counts against (AXES_USERNAME_CALLABLE).
+
+    Email addresses sign in whatever their case, so the lockout must count them the same way:
+    otherwise "Head@School" and "head@school" would each get five guesses.
+    """
+    source = credentials if credentials else getattr(request, "data", request.POST)
+    value = source.get(settings.AXES_USERNAME_FORM_FIELD)
+    return str(value).strip().lower() if value else None

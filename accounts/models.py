@@ -121,8 +121,8 @@ class Membership(models.Model):
         ordering = ["role"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(role__in=list(SCHOOL_ROLES)) & Q(school__isnull=False))
-                | (Q(role__in=list(TRUST_ROLES)) & Q(school__isnull=True)),
+                condition=(Q(role__in=sorted(SCHOOL_ROLES)) & Q(school__isnull=False))
+                | (Q(role__in=sorted(TRUST_ROLES)) & Q(school__isnull=True)),
                 name="membership_school_matches_role_scope",
             ),
             models.UniqueConstraint(

@@ -57,6 +57,7 @@ class Action(models.TextChoices):
     HANDLE_HEADTEACHER_CONDUCT = "handle_headteacher_conduct", "Handle concerns about the headteacher"
     RECORD_ICT_ACTIONS = "record_ict_actions", "Record ICT actions and filtering changes"
     MODERATE_ACCOUNTS = "moderate_accounts", "Keep the moderation log of school accounts"
+    HANDLE_MEDIA_ENQUIRIES = "handle_media_enquiries", "Handle media enquiries"
     REQUEST_APPROVAL = "request_approval", "Submit a request for approval"
     DECIDE_AS_HEADTEACHER = "decide_as_headteacher", "Decide requests as headteacher"
     DECIDE_AS_MARKETING = "decide_as_marketing", "Decide requests as marketing officer"
@@ -104,7 +105,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.DIRECTOR_OF_MARKETING: frozenset(
-        {A.DECIDE_AS_DIRECTOR_OF_MARKETING, A.CHECK_CONSENT, A.VIEW_AGGREGATES}
+        {A.DECIDE_AS_DIRECTOR_OF_MARKETING, A.CHECK_CONSENT, A.VIEW_AGGREGATES, A.HANDLE_MEDIA_ENQUIRIES}
     ),
     Role.CEO: frozenset({A.VIEW_DASHBOARD, A.VIEW_AGGREGATES, A.HANDLE_STAFF_CONDUCT}),
     Role.CHAIR_OF_TRUSTEES: frozenset({A.VIEW_AGGREGATES, A.HANDLE_HEADTEACHER_CONDUCT}),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "guardian",
     "axes",
     "django_otp",
@@ -144,7 +145,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0")) or None
+# Addresses in either case are one account (accounts.middleware.lockout_username).
+AXES_USERNAME_CALLABLE = "accounts.middleware.lockout_username"
+# Number of trusted reverse proxies that append the client's address to X-Forwarded-For; the
+# lockout records and the audit log both read the address through governance.audit.client_ip.
+PORTAL_PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "governance.audit.client_ip"
 
 # Sessions end after 30 minutes idle and 12 hours in all (accounts.middleware).
 SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
@@ -210,12 +216,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Publishing must fail fast when the broker is down: the record is already saved, and
+        # the outbox relay delivers it later. Without max_retries a refused connection is
+        # retried after a 2-second sleep inside the web request.
+        "max_retries": 0,
+        "socket_connect_timeout": 2,
+        # A broker that accepts but never answers must not hang a request either; longer than
+        # the worker's 1-second BRPOP wait so an idle worker is not cut off.
+        "socket_timeout": 5,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing must fail fast when the broker is down: the record is already saved, and the
-# outbox relay delivers it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+# Workers and beat keep reconnecting for as long as the broker is away (0 would mean give up
+# at the first failure).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -223,10 +239,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "relay-pending-notifications": {
         "task": "governance.tasks.relay_pending_notifications",
         "schedule": timedelta(minutes=1),
+    },
+    "escalate-takedowns": {
+        "task": "incidents.tasks.escalate_takedowns",
+        "schedule": timedelta(minutes=5),
     },
     "purge-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",

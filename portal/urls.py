@@ -3,10 +3,12 @@
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 
 from accounts import views as account_views
 
 
+@require_GET
 def healthz(request):
     """Liveness check for the load balancer and docker-compose."""
     return HttpResponse("ok", content_type="text/plain")
@@ -20,5 +22,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("account/", include("accounts.urls")),
     path("", include("governance.urls")),
+    path("incidents/", include("incidents.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,111 @@
+"""The takedown escalation ladder (SPEC §6): a reminder at 12 hours, the headteacher at 20, a breach
+at 24 to the headteacher and the trust safeguarding lead, then daily until the content is gone.
+
+Idempotent: each rung is a TakedownNotice row, unique per (takedown, level), written in the same
+transaction as its notifications, so a second run (or a worker killed and restarted) sends nothing
+twice and loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import access
+from accounts.roles import Role
+from governance.notifications import notify
+from incidents.models import IncidentPerson, Takedown, TakedownNotice
+from incidents.routing import handlers_of
+
+log = logging.getLogger(__name__)
+
+# (level, hours after the report). The deadline itself is 24 hours after the report.
+RUNGS = [("12h", 12), ("20h", 20), ("24h", 24)]
+FIRST_RUNG = timedelta(hours=12)
+WINDOW = timedelta(hours=24)
+
+
+def levels_due(takedown: Takedown, now: datetime) -> list[str]:
+    """Every rung whose time has come for this takedown, lowest first."""
+    reported = takedown.deadline - WINDOW
+    levels = [level for level, hours in RUNGS if now >= reported + timedelta(hours=hours)]
+    if now >= takedown.deadline:
+        days_late = (now - takedown.deadline) // timedelta(days=1)
+        levels += [f"day-{n}" for n in range(1, days_late + 1)]
+    return levels
+
+
+def recipients(takedown: Takedown, level: str):
+    """Who is told at this rung (never anyone named in the incident)."""
+    incident = takedown.incident
+    named = IncidentPerson.objects.filter(incident=incident, user__isnull=False).values("user_id")
+    if level == "12h":
+        people = [incident.assigned_to] if incident.assigned_to_id else list(handlers_of(incident))
+    elif level == "20h":
+        people = list(access.holders_of_role(Role.HEADTEACHER, takedown.school_id).exclude(pk__in=named))
+    else:
+        people = list(
+            access.holders_of_role(Role.HEADTEACHER, takedown.school_id).exclude(pk__in=named)
+        ) + list(access.holders_of_role(Role.TRUST_SAFEGUARDING_LEAD, takedown.school_id).exclude(pk__in=named))
+    unique = {p.pk: p for p in people if p is not None}
+    return list(unique.values())
+
+
+SUBJECTS = {
+    "12h": "Takedown reminder: {ref} – 12 hours left to get the content removed",
+    "20h": "Takedown at risk: {ref} – 4 hours left",
+    "24h": "Takedown deadline missed: {ref} – 24 hours have passed",
+    "day": "Takedown still outstanding: {ref} – {days} days past the deadline",
+}
+
+
+def _subject(level: str, takedown: Takedown) -> str:
+    ref = takedown.incident.reference
+    if level.startswith("day-"):
+        return SUBJECTS["day"].format(ref=ref, days=level.split("-")[1])
+    return SUBJECTS[level].format(ref=ref)
+
+
+def takedowns_due(now: datetime):
+    """Open takedowns at least 12 hours after their report: the only rows the sweep touches."""
+    return Takedown.objects.filter(closed_at__isnull=True, deadline__lte=now + (WINDOW - FIRST_RUNG)).select_related(
+        "incident"
+    )
+
+
+def escalate_takedown(takedown: Takedown, now: datetime) -> int:
+    """Send the highest rung now due for one takedown, recording every due rung; returns notices sent."""
+    due = levels_due(takedown, now)
+    if not due:
+        return 0
+    sent_levels = set(TakedownNotice.objects.filter(takedown=takedown).values_list("level", flat=True))
+    missing = [level for level in due if level not in sent_levels]
+    if not missing:
+        return 0
+    try:
+        with transaction.atomic():
+            locked = Takedown.objects.select_for_update().get(pk=takedown.pk)
+            if locked.closed_at is not None:
+                return 0
+            for level in missing:
+                TakedownNotice.objects.create(takedown=takedown, level=level)
+            # Only the highest rung is sent: a sweep that runs late does not send a burst of stale ones.
+            top = missing[-1]
+            link = reverse("incidents:detail", args=[takedown.incident_id])
+            for person in recipients(takedown, top):
+                notify(user=person, subject=_subject(top, takedown), link=link)
+    except IntegrityError:
+        # Another sweep recorded these rungs first: it sends them, this one must not.
+        log.info("Takedown %s already escalated by another run", takedown.pk)
+        return 0
+    return 1
+
+
+def takedown_escalation_sweep(now: datetime | None = None) -> int:
+    """Run the ladder over every takedown that is due; returns how many rungs were sent."""
+    now = now or timezone.now()
+    return sum(escalate_takedown(takedown, now) for takedown in takedowns_due(now))

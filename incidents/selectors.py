@@ -1,0 +1,147 @@
+"""Reads of incidents, every one scoped through the access layer."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+
+from accounts.models import Pupil
+from incidents.models import Incident, IncidentEvent, IncidentPerson, Status, Takedown
+
+
+
+def incident_queue(
+    *,
+    user,
+    kind: str = "",
+    status: str = "",
+    severity: int | None = None,
+    platform=None,
+    pupil: Pupil | None = None,
+    school=None,
+    overdue_only: bool = False,
+) -> QuerySet[Incident]:
+    """The handler's queue: most urgent first, each row with its next deadline, in a fixed number of queries."""
+    now = timezone.now()
+    open_takedowns = Takedown.objects.filter(incident=OuterRef("pk"), closed_at__isnull=True).order_by("deadline")
+    incidents = (
+        Incident.objects.visible_to(user)
+        .select_related("school", "platform", "assigned_to")
+        .annotate(
+            takedown_deadline=Subquery(open_takedowns.values("deadline")[:1], output_field=DateTimeField()),
+            evidence_count=Count("evidence", distinct=True),
+        )
+        .annotate(
+            next_deadline=Case(
+                When(status=Status.CLOSED, then=Value(None, output_field=DateTimeField())),
+                default=Least(F("respond_by"), Coalesce(F("takedown_deadline"), F("respond_by"))),
+                output_field=DateTimeField(),
+            ),
+        )
+        .annotate(
+            is_overdue=Case(
+                When(Q(next_deadline__lt=now), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            is_closed=Case(When(status=Status.CLOSED, then=Value(True)), default=Value(False)),
+        )
+    )
+    if kind:
+        incidents = incidents.filter(kind=kind)
+    if status:
+        incidents = incidents.filter(status=status)
+    if severity is not None:
+        incidents = incidents.filter(severity=severity)
+    if platform is not None:
+        incidents = incidents.filter(platform=platform)
+    if pupil is not None:
+        incidents = incidents.filter(Exists(IncidentPerson.objects.filter(incident=OuterRef("pk"), pupil=pupil)))
+    if school is not None:
+        incidents = incidents.filter(school=school)
+    if overdue_only:
+        incidents = incidents.filter(is_overdue=True)
+    return incidents.order_by(
+        "is_closed",
+        "-immediate_risk",
+        "-safeguarding_flag",
+        "-is_overdue",
+        "-severity",
+        F("next_deadline").asc(nulls_last=True),
+        "-reported_at",
+    )
+
+
+def incident_detail(*, incident: Incident) -> dict:
+    """Everything a handler's case page shows, fetched in a fixed number of queries."""
+    people = incident.people.select_related("pupil", "user").order_by("added_at")
+    events = incident.events.select_related("by").order_by("at", "id")
+    takedowns = incident.takedowns.prefetch_related(
+        Prefetch("steps", queryset=Takedown.steps.rel.related_model.objects.select_related("by"))
+    )
+    return {
+        "people": list(people),
+        "events": list(events),
+        "evidence": list(incident.evidence.select_related("uploaded_by")),
+        "takedowns": list(takedowns),
+    }
+
+
+def reporter_view(*, incident: Incident) -> dict:
+    """What the reporter may see of their own report: its status and the steps marked for them."""
+    return {
+        "events": list(incident.events.filter(visible_to_reporter=True).order_by("at", "id")),
+        "evidence": list(incident.evidence.all()),
+    }
+
+
+def my_reports(*, user) -> QuerySet[Incident]:
+    """The reports this person filed, newest first."""
+    return Incident.objects.reported_by(user).select_related("school").order_by("-reported_at")
+
+
+def pupil_chronology(*, user, pupil: Pupil) -> list[dict]:
+    """Every incident involving the pupil and every step of each, across the years, oldest first.
+
+    Only incidents the user may handle are included (subject exclusion applies).
+    """
+    incidents = (
+        Incident.objects.visible_to(user)
+        .filter(Exists(IncidentPerson.objects.filter(incident=OuterRef("pk"), pupil=pupil)))
+        .select_related("school", "platform")
+        .prefetch_related(Prefetch("events", queryset=IncidentEvent.objects.select_related("by").order_by("at", "id")))
+        .order_by("reported_at")
+    )
+    entries: list[dict] = []
+    for incident in incidents:
+        for event in incident.events.all():
+            entries.append({"at": event.at, "incident": incident, "event": event})
+    entries.sort(key=lambda e: (e["at"], e["event"].pk))
+    return entries
+
+
+def referrals(*, user, school_ids, date_from, date_to) -> QuerySet[IncidentEvent]:
+    """Referrals recorded in a period, for the inspection pack."""
+    visible = Incident.objects.visible_to(user).filter(school_id__in=school_ids)
+    return (
+        IncidentEvent.objects.filter(
+            type=IncidentEvent.Type.REFERRAL, incident__in=visible, at__date__gte=date_from, at__date__lte=date_to
+        )
+        .select_related("incident", "incident__school", "by")
+        .order_by("at")
+    )

@@ -1,0 +1,49 @@
+"""Every demo login signs in through the form and reaches its role's home page, accessibly."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.roles import Role
+from tests.browser.conftest import axe_violations, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def demo_logins() -> list[dict]:
+    out = StringIO()
+    call_command("seed_demo", "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_each_demo_role_reaches_its_home_page(role, page, live_server):
+    logins = demo_logins()
+    login = next(item for item in logins if item["role"] == role)
+    sign_in(page, login["email"], login["password"], login.get("totp_secret"))
+
+    assert page.url.rstrip("/") == live_server.url, f"{role} landed on {page.url}"
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert page.get_by_text(Role(role).label).first.is_visible()
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    screenshot(page, f"home-{role}")
+    violations = axe_violations(page)
+    assert violations == [], f"{role}: {violations}"
+
+
+def test_home_page_works_on_a_phone_without_javascript(browser, live_server):
+    login = next(item for item in demo_logins() if item["role"] == Role.STAFF)
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 800}, java_script_enabled=False
+    )
+    page = context.new_page()
+    sign_in(page, login["email"], login["password"])
+    assert page.url.rstrip("/") == live_server.url
+    # Nothing wider than the phone's screen: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "home-staff-phone")
+    context.close()

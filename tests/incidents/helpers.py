@@ -1,0 +1,51 @@
+"""Making reports in tests, through the real service."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from incidents.models import Kind, Platform
+from incidents.services import PersonInvolved, incident_report
+
+# The smallest valid PNG: a 1×1 transparent pixel.
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def png(name: str = "screenshot.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PNG_BYTES, content_type="image/png")
+
+
+def report(reporter, school, *, kind=Kind.CYBERBULLYING_PUPIL, people=(), platform_name="Instagram", **fields):
+    """File a report as ``reporter`` with sensible defaults."""
+    defaults = dict(
+        seen_at=timezone.now() - timedelta(hours=1),
+        description="Unkind messages posted about a pupil in a group chat.",
+        platform=Platform.objects.get(name=platform_name) if platform_name else None,
+        urls=["https://www.instagram.com/p/abc123/"],
+        nature=["bullying"],
+    )
+    defaults.update(fields)
+    return incident_report(reporter=reporter, school=school, kind=kind, people=list(people), **defaults)
+
+
+def pupil_named(pupil, role="affected") -> PersonInvolved:
+    return PersonInvolved(role=role, identity="pupil", pupil=pupil)
+
+
+def staff_named(user, role="subject") -> PersonInvolved:
+    return PersonInvolved(role=role, identity="staff", user=user)
+
+
+def exe_disguised_as_png() -> SimpleUploadedFile:
+    # A Windows executable's header, with a .png name and an image content type.
+    return SimpleUploadedFile("holiday.png", b"MZ\x90\x00" + b"\x00" * 200, content_type="image/png")
+
+
+__all__ = ["io", "png", "report", "pupil_named", "staff_named", "exe_disguised_as_png", "PNG_BYTES"]
