@@ -1,6 +1,6 @@
 """Sign-in protections: session lifetime, two-factor enforcement and the lockout key."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -13,6 +13,9 @@ from accounts import access
 SESSION_STARTED = "portal_started_at"
 SESSION_LAST_SEEN = "portal_last_seen_at"
 SESSION_EXPIRED_FLAG = "portal_expired"
+# The last-seen time is written at most this often: one session UPDATE a minute, not one per page.
+# The idle limit is measured from the last write, so it can end a session up to this much early.
+SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
 
 
 class SessionLifetimeMiddleware:
@@ -33,17 +36,26 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 request.session[SESSION_EXPIRED_FLAG] = True
                 return redirect_to_login(request.get_full_path())
-            _stamp(request.session, now)
-        response = self.get_response(request)
-        # The sign-in request itself: the clock starts when the password is accepted, not at
-        # the next page, so the 12 hours cannot be stretched by idling on the first redirect.
-        if request.user.is_authenticated and SESSION_STARTED not in request.session:
-            _stamp(request.session, timezone.now())
-        return response
+            if not started:
+                # A session from before these clocks existed: it starts now.
+                _stamp(request.session, now)
+            elif not last_seen or now - last_seen >= SESSION_TOUCH_INTERVAL:
+                request.session[SESSION_LAST_SEEN] = now.isoformat()
+        return self.get_response(request)
+
+
+def start_session_clock(sender, request, user, **kwargs) -> None:
+    """Start both clocks when the password is accepted (a user_logged_in receiver).
+
+    Starting at sign-in rather than at the next page means the first redirect cannot be used to
+    stretch the 12 hours, and the first page does not have to write the session again.
+    """
+    if request is not None and hasattr(request, "session"):
+        _stamp(request.session, timezone.now())
 
 
 def _stamp(session, now: datetime) -> None:
-    session.setdefault(SESSION_STARTED, now.isoformat())
+    session[SESSION_STARTED] = now.isoformat()
     session[SESSION_LAST_SEEN] = now.isoformat()
 
 

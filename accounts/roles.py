@@ -67,6 +67,7 @@ class Action(models.TextChoices):
     )
     CHECK_CONSENT = "check_consent", "Check photo consent"
     MANAGE_CONSENT_REGISTER = "manage_consent_register", "Manage the consent register"
+    RUN_CONSENT_COLLECTION = "run_consent_collection", "Run the annual photo consent collection"
     VIEW_DASHBOARD = "view_dashboard", "See the school dashboard"
     VIEW_AGGREGATES = "view_aggregates", "See aggregate figures"
     VIEW_AUDIT_LOG = "view_audit_log", "See the audit log"
@@ -89,7 +90,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         | {A.HANDLE_STAFF_CONDUCT, A.DECIDE_AS_HEADTEACHER, A.VIEW_DASHBOARD, A.VIEW_AGGREGATES}
     ),
     Role.MARKETING_OFFICER: frozenset(
-        WORKFORCE | {A.DECIDE_AS_MARKETING, A.MODERATE_ACCOUNTS, A.MANAGE_CONSENT_REGISTER}
+        WORKFORCE
+        | {A.DECIDE_AS_MARKETING, A.MODERATE_ACCOUNTS, A.MANAGE_CONSENT_REGISTER, A.RUN_CONSENT_COLLECTION}
     ),
     Role.ICT_TECHNICIAN: frozenset(WORKFORCE | {A.RECORD_ICT_ACTIONS}),
     Role.PUPIL: frozenset(ALL_COMMUNITY),
@@ -113,7 +115,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.DATA_PROTECTION_OFFICER: frozenset(
         {A.VIEW_PUPIL_DIRECTORY, A.MANAGE_RETENTION, A.VIEW_AUDIT_LOG, A.VIEW_AGGREGATES}
     ),
-    Role.TRUST_ADMINISTRATOR: frozenset({A.ADMINISTER_SCHOOL, A.VIEW_PUPIL_DIRECTORY}),
+    Role.TRUST_ADMINISTRATOR: frozenset(
+        {A.ADMINISTER_SCHOOL, A.VIEW_PUPIL_DIRECTORY, A.RUN_CONSENT_COLLECTION}
+    ),
 }
 
 # The page each role lands on after signing in (accounts.views.home picks the first that applies).

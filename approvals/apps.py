@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class ApprovalsConfig(AppConfig):
     name = "approvals"
+    verbose_name = "Approvals and official accounts"
+
+    def ready(self) -> None:
+        from approvals import signals
+
+        signals.connect()

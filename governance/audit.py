@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from governance.models import AuditEntry
@@ -27,8 +29,25 @@ class AuditContextMiddleware:
 
 
 def client_ip(request) -> str | None:
-    """The client's address (REMOTE_ADDR; a trusted proxy count is handled by the server set-up)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, or the one our own proxies put in X-Forwarded-For."""
+    count = getattr(settings, "PORTAL_PROXY_COUNT", 0)
+    if count:
+        # Each trusted proxy appends the address it saw; anything further left came from the
+        # client and may be forged, so only the count-th address from the right is believed.
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= count and _is_ip(forwarded[-count]):
+            return forwarded[-count]
+    address = request.META.get("REMOTE_ADDR")
+    return address if address and _is_ip(address) else None
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def audit_record(
@@ -77,15 +96,22 @@ def audit_view(request, obj: models.Model) -> AuditEntry:
 
 def _trust_of(obj, school_id, actor):
     """The trust an entry belongs to, so one trust's log never shows another's."""
-    from accounts.models import Membership, School, Trust
+    from accounts.models import Membership, School, Trust, User
 
     if isinstance(obj, Trust):
         return obj.pk
     if isinstance(obj, School):
         return obj.trust_id
+    # A trust-wide membership names its trust and has no school.
+    if getattr(obj, "trust_id", None) is not None:
+        return obj.trust_id
     if school_id is not None:
         return School.objects.filter(pk=school_id).values_list("trust_id", flat=True).first()
-    person = obj if obj is not None and obj._meta.label_lower == "accounts.user" else actor
-    if person is not None:
-        return Membership.objects.filter(user=person).values_list("trust_id", flat=True).first()
+    # A person belongs to the trust of their roles; one with none yet (just created, or being
+    # deleted) to the trust of whoever made the change.
+    people = [p for p in (obj if isinstance(obj, User) else None, actor) if p is not None and p.pk]
+    for person in people:
+        trust_id = Membership.objects.filter(user=person).values_list("trust_id", flat=True).first()
+        if trust_id is not None:
+            return trust_id
     return None

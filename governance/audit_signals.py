@@ -8,8 +8,11 @@ from accounts.models import Membership, ParentLink, Pupil, School, Trust, User
 from governance.audit import audit_record
 from governance.models import AuditEntry
 
-# Fields never copied into the log (secrets, or noise that changes on every sign-in).
-SKIPPED_FIELDS = {"password", "last_login"}
+# Fields never copied into the log: noise that changes on every sign-in.
+SKIPPED_FIELDS = {"last_login"}
+# Secrets: the log says that one changed, never its value (not even a hash).
+SECRET_FIELDS = {"password"}
+HIDDEN = "(hidden)"
 GOVERNED_MODELS: list[type] = [Trust, School, User, Membership, Pupil, ParentLink]
 
 
@@ -30,6 +33,10 @@ def _values(instance) -> dict:
     return out
 
 
+def _public(values: dict) -> dict:
+    return {name: value for name, value in values.items() if name not in SECRET_FIELDS}
+
+
 def _remember_old(sender, instance, raw=False, **kwargs):
     if raw or instance._state.adding:
         instance._audit_old = None
@@ -44,10 +51,15 @@ def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
     new = _values(instance)
     old = getattr(instance, "_audit_old", None)
     if created or old is None:
-        changes = {name: [None, value] for name, value in new.items()}
+        changes = {name: [None, value] for name, value in _public(new).items()}
         verb = AuditEntry.Verb.CREATE
     else:
-        changes = {name: [old.get(name), value] for name, value in new.items() if old.get(name) != value}
+        changed = {name for name, value in new.items() if old.get(name) != value}
+        if update_fields is not None:
+            # Only what was written counts; other unsaved edits on the instance did not happen.
+            changed &= {instance._meta.get_field(name).name for name in update_fields}
+        changes = {name: [old.get(name), new[name]] for name in changed - SECRET_FIELDS}
+        changes.update({name: [HIDDEN, "changed"] for name in changed & SECRET_FIELDS})
         verb = AuditEntry.Verb.UPDATE
         if not changes:
             return
@@ -55,7 +67,9 @@ def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
 
 
 def _deleted(sender, instance, **kwargs):
-    audit_record(verb=AuditEntry.Verb.DELETE, obj=instance, changes={}, school_id=_school_of(instance))
+    # What was removed stays readable in the log after the row is gone.
+    changes = {name: [value, None] for name, value in _public(_values(instance)).items()}
+    audit_record(verb=AuditEntry.Verb.DELETE, obj=instance, changes=changes, school_id=_school_of(instance))
 
 
 def _school_of(instance):
@@ -83,10 +97,16 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
-    # The typed username is kept (it may be a mistyped address); never the password.
-    audit_record(
-        verb=AuditEntry.Verb.LOGIN_FAILED,
-        object_type="accounts.user",
-        object_repr=str(credentials.get("username", ""))[:200],
-        request=request,
-    )
+    # The typed username is kept (it may be a mistyped address); never the password. An attempt
+    # on a real account is filed under it, so that trust's log shows who is being guessed at.
+    typed = str(credentials.get("username", "") or "").strip()
+    account = User.objects.filter(email__iexact=typed).first() if typed else None
+    if account is not None:
+        audit_record(verb=AuditEntry.Verb.LOGIN_FAILED, obj=account, actor=None, request=request)
+    else:
+        audit_record(
+            verb=AuditEntry.Verb.LOGIN_FAILED,
+            object_type="accounts.user",
+            object_repr=typed[:200],
+            request=request,
+        )

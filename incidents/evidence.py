@@ -6,6 +6,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 
 # What a screenshot, a saved page or a recording can be.
 ALLOWED_TYPES = {
@@ -31,8 +32,8 @@ def check_evidence_file(upload: UploadedFile) -> str:
     limit = max_evidence_bytes()
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
-            f"“{upload.name}” is {upload.size / 1048576:.1f} MB: evidence files must be "
-            f"{limit // 1048576} MB or smaller.",
+            f"“{upload.name}” is {filesizeformat(upload.size)}: evidence files must be "
+            f"{filesizeformat(limit)} or smaller.",
             code="too_large",
         )
     if not upload.size:

@@ -32,6 +32,7 @@ from incidents.models import (
     IncidentEvent,
     IncidentPerson,
     Kind,
+    ModerationEntry,
     Platform,
     Severity,
     Status,
@@ -475,3 +476,65 @@ def takedown_offer_support(*, user: User, takedown: Takedown, note: str):
     takedown = _locked_takedown(takedown)
     _takedown_step(user, takedown, St.SUPPORT_OFFERED, note=note)
     return takedown
+
+
+# --- the moderation log (004 §1) and the platform age table (000 §3.2) ---------------------------
+
+
+@transaction.atomic
+def moderation_record(
+    *,
+    user: User,
+    school: School,
+    account: str,
+    comment_text: str,
+    seen_at: datetime,
+    action_taken: str,
+    platform: Platform | None = None,
+    comment_url: str = "",
+    commenter: str = "",
+    action_detail: str = "",
+    incident: Incident | None = None,
+) -> ModerationEntry:
+    """Log an inappropriate comment on a school account and what was done about it."""
+    _require(user, Action.MODERATE_ACCOUNTS, school)
+    if incident is not None and incident.school_id != school.pk:
+        raise ValidationError({"incident": "Choose an incident of the same school."})
+    entry = ModerationEntry(
+        school=school,
+        account=account.strip(),
+        platform=platform,
+        comment_url=comment_url.strip(),
+        comment_text=comment_text.strip(),
+        commenter=commenter.strip(),
+        seen_at=seen_at,
+        action_taken=action_taken,
+        action_detail=action_detail.strip(),
+        recorded_by=user,
+        incident=incident,
+    )
+    entry.full_clean()
+    entry.save()
+    audit_record(verb=AuditEntry.Verb.CREATE, obj=entry, changes={"action_taken": [None, action_taken]})
+    return entry
+
+
+@transaction.atomic
+def platform_update(*, user: User, platform: Platform, minimum_age: int | None, is_active: bool) -> Platform:
+    """Change a platform's minimum age or whether reporters can choose it (trust administrators)."""
+    if not access.has_any(user, Action.ADMINISTER_SCHOOL):
+        raise PermissionDenied
+    platform = Platform.objects.select_for_update().get(pk=platform.pk)
+    changes = {
+        name: [getattr(platform, name), value]
+        for name, value in (("minimum_age", minimum_age), ("is_active", is_active))
+        if getattr(platform, name) != value
+    }
+    if not changes:
+        return platform
+    platform.minimum_age = minimum_age
+    platform.is_active = is_active
+    platform.full_clean()
+    platform.save(update_fields=["minimum_age", "is_active"])
+    audit_record(verb=AuditEntry.Verb.UPDATE, obj=platform, changes=changes)
+    return platform

@@ -59,7 +59,9 @@ class GovukDateInput(forms.MultiWidget):
         day, month, year = ((data.get(f"{name}_{part}") or "").strip() for part, _label, _width in self.parts)
         if not (day or month or year):
             return None
-        return _TypedDate(f"{year}-{month}-{day}", typed=(day, month, year))
+        # A two-digit year would parse as the first century: only a four-digit year is a date.
+        value = f"{year}-{month}-{day}" if len(year) == 4 else f"invalid-{year}-{month}-{day}"
+        return _TypedDate(value, typed=(day, month, year))
 
     def value_omitted_from_data(self, data, files, name):
         return not any(f"{name}_{part}" in data for part, _label, _width in self.parts)
@@ -158,6 +160,11 @@ class GovukBoundField(forms.BoundField):
             if self.errors and error:
                 classes.append(error)
             attrs["class"] = " ".join(c for c in classes if c)
+        if kind == "number":
+            # Rendered as a text input (templates/django/forms/widgets/number.html): the bounds
+            # are checked by the form, and these attributes are not valid on a text input.
+            for name in ("min", "max", "step"):
+                attrs[name] = False
         if kind == "password":
             attrs.setdefault("spellcheck", "false")
             attrs.setdefault("autocapitalize", "none")

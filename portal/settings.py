@@ -253,6 +253,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "consent-collection-reminders": {
+        "task": "consent.tasks.send_collection_reminders",
+        "schedule": crontab(hour=9, minute=30),
+    },
+    "consent-resume-stalled-imports": {
+        "task": "consent.tasks.resume_stalled_imports",
+        "schedule": timedelta(minutes=5),
+    },
+    "approvals-remind-waiting-decisions": {
+        "task": "approvals.tasks.remind_waiting_decisions",
+        "schedule": timedelta(hours=1),
+    },
+    "approvals-expire-blocked-content-access": {
+        "task": "approvals.tasks.expire_blocked_content_access",
+        "schedule": timedelta(minutes=5),
+    },
+    "approvals-remind-account-reviews": {
+        "task": "approvals.tasks.remind_account_reviews",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # Security headers.
@@ -291,5 +311,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -23,5 +23,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("", include("governance.urls")),
     path("incidents/", include("incidents.urls")),
+    path("consent/", include("consent.urls")),
+    path("approvals/", include("approvals.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -11,6 +11,8 @@ from tests.factories import make_personas
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+pytest_plugins = ["tests.celery_worker"]
+
 
 @pytest.fixture
 def personas(db):

@@ -20,10 +20,15 @@ class Rule:
       "public"     – anyone, signed in or not (sign-in, password reset, health check);
       "signed_in"  – any signed-in person;
       "own"        – a signed-in person, only for an object that is theirs (others get 404);
+      "parent"     – only the parent with parental responsibility for the pupil ``obj`` (school A's
+                     child, whose parent is a:parent); every other persona gets 404;
       "action"     – a person whose roles grant ``action`` (in the object's school when ``obj``);
+                     ``action`` may be a tuple: any one of them is enough;
       "admin"      – the Django admin: trust technical staff only.
     obj: the name of the sweep's object fixture the URL's kwargs come from (school A's record).
     methods: the HTTP methods the view accepts; any other is refused.
+    subject_excluded: the object names a persona (test_sweep.SUBJECT) as its subject, who must get
+      404 whatever their role grants.
     """
 
     kind: str
@@ -56,6 +61,162 @@ RULES: dict[str, Rule] = {
     "governance:notification_detail": Rule("own", obj="notification", methods=("GET", "POST")),
     "governance:audit_log": Rule("action", action=Action.VIEW_AUDIT_LOG),
 }
+
+# --- incidents -------------------------------------------------------------------------------------
+# Whoever handles some kind of incident (the queue lists each person's own kinds).
+INCIDENT_HANDLERS = (
+    Action.TRIAGE_INCIDENTS,
+    Action.HANDLE_STAFF_CONDUCT,
+    Action.HANDLE_HEADTEACHER_CONDUCT,
+    Action.RECORD_ICT_ACTIONS,
+    Action.MODERATE_ACCOUNTS,
+    Action.HANDLE_MEDIA_ENQUIRIES,
+)
+# The sweep's incident is a cyberbullying report of school A that names school A's DSL.
+CASE_STEP = Rule(
+    "action", action=Action.TRIAGE_INCIDENTS, obj="incident", methods=("POST",), subject_excluded=True
+)
+TAKEDOWN_STEP = Rule(
+    "action", action=Action.TRIAGE_INCIDENTS, obj="takedown", methods=("POST",), subject_excluded=True
+)
+RULES.update(
+    {
+        "incidents:report": Rule("action", action=Action.REPORT_CONCERN, methods=("GET", "POST")),
+        "incidents:report_done": Rule("own", obj="incident"),
+        "incidents:mine": SIGNED_IN,
+        "incidents:queue": Rule("action", action=INCIDENT_HANDLERS),
+        "incidents:detail": Rule(
+            "action", action=Action.TRIAGE_INCIDENTS, obj="incident", subject_excluded=True
+        ),
+        "incidents:evidence": Rule(
+            "action", action=Action.TRIAGE_INCIDENTS, obj="evidence", subject_excluded=True
+        ),
+        "incidents:add_evidence": CASE_STEP,
+        "incidents:set_severity": CASE_STEP,
+        "incidents:assign": CASE_STEP,
+        "incidents:add_note": CASE_STEP,
+        "incidents:record_action": CASE_STEP,
+        "incidents:refer": CASE_STEP,
+        "incidents:link_pupil": CASE_STEP,
+        "incidents:close": CASE_STEP,
+        "incidents:reopen": CASE_STEP,
+        "incidents:open_takedown": CASE_STEP,
+        "incidents:ict_action": Rule(
+            "action", action=Action.RECORD_ICT_ACTIONS, obj="ict_incident", methods=("POST",)
+        ),
+        "incidents:takedown_request": TAKEDOWN_STEP,
+        "incidents:takedown_check": TAKEDOWN_STEP,
+        "incidents:takedown_confirm": TAKEDOWN_STEP,
+        "incidents:takedown_escalate": TAKEDOWN_STEP,
+        "incidents:takedown_police": TAKEDOWN_STEP,
+        "incidents:takedown_support": TAKEDOWN_STEP,
+        "incidents:chronology": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS, obj="pupil"),
+        "incidents:chronology_pdf": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS, obj="pupil"),
+        "incidents:inspection_pack": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS),
+        "incidents:moderation_log": Rule("action", action=Action.MODERATE_ACCOUNTS),
+        "incidents:moderation_new": Rule("action", action=Action.MODERATE_ACCOUNTS, methods=("GET", "POST")),
+        "incidents:platforms": Rule("action", action=Action.ADMINISTER_SCHOOL),
+        "incidents:platform_edit": Rule(
+            "action", action=Action.ADMINISTER_SCHOOL, obj="platform", methods=("GET", "POST")
+        ),
+    }
+)
+
+# --- approvals -------------------------------------------------------------------------------------
+# The sweep's request is a post for school A's official account drafted by school A's marketing
+# officer: a post is decided (and seen) by the marketing officers of its school, and its requester.
+APPROVAL_CASE = Rule("action", action=Action.DECIDE_AS_MARKETING, obj="approval_request")
+APPROVAL_OWN = Rule("own", obj="approval_request", methods=("POST",))
+FILTERING_REVIEW = Rule("action", action=Action.VIEW_DASHBOARD)
+ACCOUNT_STEP = Rule("action", action=Action.MODERATE_ACCOUNTS, obj="official_account", methods=("POST",))
+RULES.update(
+    {
+        # Everyone signed in has an inbox; it lists only what waits for their own decision.
+        "approvals:inbox": SIGNED_IN,
+        "approvals:list": Rule("action", action=Action.REQUEST_APPROVAL),
+        **{
+            f"approvals:create_{kind}": Rule(
+                "action", action=Action.REQUEST_APPROVAL, methods=("GET", "POST")
+            )
+            for kind in ("site_creation", "branding", "connection", "blocked_content", "post")
+        },
+        "approvals:detail": APPROVAL_CASE,
+        "approvals:pdf": APPROVAL_CASE,
+        "approvals:decide": Rule(
+            "action", action=Action.DECIDE_AS_MARKETING, obj="approval_request", methods=("POST",)
+        ),
+        "approvals:edit": Rule("own", obj="approval_request", methods=("GET", "POST")),
+        "approvals:submit": APPROVAL_OWN,
+        "approvals:withdraw": APPROVAL_OWN,
+        "approvals:media": Rule("action", action=Action.DECIDE_AS_MARKETING, obj="approval_media"),
+        # An approved blocked content request of school A, made by its member of staff.
+        "approvals:filter_record": Rule(
+            "action", action=Action.RECORD_ICT_ACTIONS, obj="blocked_content_request", methods=("POST",)
+        ),
+        "approvals:filter_changes": Rule("action", action=Action.RECORD_ICT_ACTIONS),
+        "approvals:filtering_review": FILTERING_REVIEW,
+        "approvals:filtering_review_pdf": FILTERING_REVIEW,
+        "approvals:filtering_review_csv": FILTERING_REVIEW,
+        "approvals:account_list": Rule("action", action=Action.REQUEST_APPROVAL),
+        "approvals:account_detail": Rule("action", action=Action.REQUEST_APPROVAL, obj="official_account"),
+        "approvals:account_status": ACCOUNT_STEP,
+        "approvals:account_review": ACCOUNT_STEP,
+        "approvals:takedown_list": Rule("action", action=Action.MODERATE_ACCOUNTS),
+        "approvals:takedown_done": Rule(
+            "action", action=Action.MODERATE_ACCOUNTS, obj="post_takedown", methods=("POST",)
+        ),
+    }
+)
+
+# --- consent ---------------------------------------------------------------------------------------
+# The sweep's consent records are school A's (tests.consent.helpers.consent_sweep_objects): its child
+# (the "pupil" object, whose parent with parental responsibility is a:parent), a withdrawal to follow
+# up, a collection, an event of school A alone, and an MIS import waiting to be applied.
+CONSENT_PARENT = Rule("parent", obj="pupil", methods=("GET", "POST"))
+CONSENT_EVENT = Rule("action", action=Action.CHECK_CONSENT, obj="consent_event")
+CONSENT_IMPORT = Rule("action", action=Action.ADMINISTER_SCHOOL, obj="consent_import")
+RULES.update(
+    {
+        # Every signed-in person may open it; it lists only the children they hold responsibility for.
+        "consent:parent": SIGNED_IN,
+        "consent:parent_child": CONSENT_PARENT,
+        "consent:parent_withdraw": Rule("parent", obj="pupil", methods=("POST",)),
+        "consent:check": Rule("action", action=Action.CHECK_CONSENT),
+        "consent:register": Rule("action", action=Action.CHECK_CONSENT),
+        "consent:register_csv": Rule("action", action=Action.MANAGE_CONSENT_REGISTER),
+        "consent:register_pdf": Rule("action", action=Action.MANAGE_CONSENT_REGISTER),
+        "consent:pupil": Rule("action", action=Action.CHECK_CONSENT, obj="pupil"),
+        "consent:paper_form": Rule(
+            "action", action=Action.MANAGE_CONSENT_REGISTER, obj="pupil", methods=("GET", "POST")
+        ),
+        "consent:follow_ups": Rule("action", action=Action.MANAGE_CONSENT_REGISTER),
+        "consent:follow_up_resolve": Rule(
+            "action", action=Action.MANAGE_CONSENT_REGISTER, obj="consent_follow_up", methods=("GET", "POST")
+        ),
+        "consent:collections": Rule("action", action=Action.RUN_CONSENT_COLLECTION),
+        "consent:collection_open": Rule(
+            "action", action=Action.RUN_CONSENT_COLLECTION, methods=("GET", "POST")
+        ),
+        "consent:collection_detail": Rule(
+            "action", action=Action.RUN_CONSENT_COLLECTION, obj="consent_collection"
+        ),
+        "consent:events": Rule("action", action=Action.CHECK_CONSENT),
+        "consent:event_create": Rule("action", action=Action.CHECK_CONSENT, methods=("GET", "POST")),
+        "consent:event_detail": CONSENT_EVENT,
+        "consent:event_add_pupils": Rule(
+            "action", action=Action.CHECK_CONSENT, obj="consent_event", methods=("GET", "POST")
+        ),
+        "consent:event_remove_pupil": Rule(
+            "action", action=Action.CHECK_CONSENT, obj="consent_event", methods=("POST",)
+        ),
+        "consent:event_briefing": CONSENT_EVENT,
+        "consent:import_upload": Rule("action", action=Action.ADMINISTER_SCHOOL, methods=("GET", "POST")),
+        "consent:import_run": CONSENT_IMPORT,
+        "consent:import_apply": Rule(
+            "action", action=Action.ADMINISTER_SCHOOL, obj="consent_import", methods=("POST",)
+        ),
+    }
+)
 
 # The Django admin's own URLs are covered as one: every one of them needs is_staff and a verified
 # second factor (django-otp's OTPAdminSite).

@@ -13,12 +13,18 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.roles import ROLE_ACTIONS, SCHOOL_ROLES, Role
 from governance.notifications import notify
+from incidents import services as incident_services
+from incidents.models import Kind, Platform
 from tests.access.rules import ADMIN_NAMESPACE, RULES, Rule
+from tests.approvals.helpers import approval_sweep_objects
 from tests.conftest import signed_in_client
+from tests.consent.helpers import consent_sweep_objects
 
 pytestmark = pytest.mark.django_db
 
 ANONYMOUS = "anonymous"
+# The persona named as the subject of the sweep's incident: refused it whatever their role grants.
+SUBJECT = "a:dsl"
 
 
 def all_url_names() -> set[str]:
@@ -52,7 +58,14 @@ def sweep_objects(personas) -> dict[str, tuple[dict, object]]:
     """Name → (URL kwargs, owner): each is a record of school A (or a person of school A)."""
     staff_a = personas.a[Role.STAFF]
     notification = notify(user=staff_a, subject="A test message", body="Only for staff A", email=False)
+    incident, evidence, takedown, ict_incident = _incident_objects(personas)
     return {
+        # Reported by school A's deputy DSL and naming school A's DSL (SUBJECT).
+        "incident": ({"incident_id": incident.pk}, incident.reporter),
+        "evidence": ({"incident_id": incident.pk, "evidence_id": evidence.pk}, incident.reporter),
+        "takedown": ({"takedown_id": takedown.pk}, incident.reporter),
+        "ict_incident": ({"incident_id": ict_incident.pk}, ict_incident.reporter),
+        "platform": ({"platform_id": Platform.objects.get(name="Instagram").pk}, None),
         "pupil": ({"pupil_id": personas.a.child.pk}, personas.a.school),
         "notification": ({"notification_id": notification.pk}, staff_a),
         "password_reset_link": (
@@ -62,13 +75,46 @@ def sweep_objects(personas) -> dict[str, tuple[dict, object]]:
             },
             staff_a,
         ),
+        **approval_sweep_objects(personas),
+        **consent_sweep_objects(personas),
     }
 
 
-def persona_grants(label: str, action: str) -> set[str]:
-    """Which schools ("a", "b") a persona's role lets it take the action in, from the role table."""
+def _incident_objects(personas):
+    """School A's cyberbullying report naming its DSL, with a file and a takedown; and an ICT report."""
+    from django.utils import timezone
+
+    from incidents.services import PersonInvolved
+    from tests.incidents.helpers import png
+
+    a = personas.a
+    incident = incident_services.incident_report(
+        reporter=a[Role.DEPUTY_DSL],
+        school=a.school,
+        kind=Kind.CYBERBULLYING_PUPIL,
+        seen_at=timezone.now(),
+        description="Messages about a pupil",
+        people=[PersonInvolved(role="alleged", identity="staff", user=personas.everyone()[SUBJECT])],
+        evidence_files=[png()],
+    )
+    takedown = incident_services.takedown_open(
+        user=a[Role.DEPUTY_DSL], incident=incident, content_url="https://example.com/post/1"
+    )
+    ict_incident = incident_services.incident_report(
+        reporter=a[Role.STAFF],
+        school=a.school,
+        kind=Kind.INAPPROPRIATE_CONTENT,
+        seen_at=timezone.now(),
+        description="A gambling site on a library computer",
+    )
+    return incident, incident.evidence.get(), takedown, ict_incident
+
+
+def persona_grants(label: str, action) -> set[str]:
+    """Which schools ("a", "b") a persona's role lets it take the action (or any of a tuple) in."""
     scope, role = label.split(":", 1)
-    if action not in ROLE_ACTIONS[Role(role)]:
+    actions = action if isinstance(action, tuple) else (action,)
+    if not any(a in ROLE_ACTIONS[Role(role)] for a in actions):
         return set()
     return {"a", "b"} if scope == "trust" else {scope}
 
@@ -81,8 +127,12 @@ def expected_status(rule: Rule, label: str, personas, owner) -> str:
         return "login"
     if rule.kind == "signed_in":
         return "allow"
+    if rule.subject_excluded and label == SUBJECT:
+        return "not_found"
     if rule.kind == "own":
         return "allow" if personas.everyone()[label] == owner else "not_found"
+    if rule.kind == "parent":
+        return "allow" if label == "a:parent" else "not_found"
     grants = persona_grants(label, rule.action)
     if rule.obj is None:
         return "allow" if grants else "forbidden"
@@ -129,6 +179,15 @@ def test_sweep(url_name, personas):
             for method in {"GET", "POST"} - set(rule.methods):
                 response = getattr(signed_in_client(user), method.lower())(url)
                 assert response.status_code == 405, f"{method} {url_name} as {label}: {response.status_code}"
+
+
+def test_the_subject_of_a_concern_is_refused_while_a_colleague_sees_it(personas):
+    objects = sweep_objects(personas)
+    url = reverse("incidents:detail", kwargs=objects["incident"][0])
+    assert signed_in_client(personas.everyone()[SUBJECT]).get(url).status_code == 404
+    assert signed_in_client(personas.a[Role.DEPUTY_DSL]).get(url).status_code == 200
+    assert signed_in_client(personas[Role.TRUST_SAFEGUARDING_LEAD]).get(url).status_code == 200
+    assert all(RULES[name].obj for name in RULES if RULES[name].subject_excluded)
 
 
 def test_admin_refuses_everyone_but_verified_technical_staff(personas):

@@ -11,11 +11,15 @@ import json
 import math
 import random
 from dataclasses import dataclass, field
+from datetime import date
+from importlib import import_module
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import demo
@@ -97,7 +101,7 @@ class PlannedChild:
     mis_id: str
     first_name: str
     last_name: str
-    date_of_birth: object
+    date_of_birth: date
     year_group: int
     class_name: str = ""
 
@@ -164,7 +168,7 @@ def plan_school(spec: SchoolSpec) -> SchoolPlan:
             for parent in demo.plan_parents(rng, heritage, surname)
         ]
         family = PlannedFamily(surname=surname, heritage=heritage, parents=parents)
-        births: dict[int, object] = {}
+        births: dict[int, date] = {}
         for year in slots[: demo.family_size(rng)]:
             # Two children of one family in one year group are twins.
             born = births.setdefault(year, demo.date_of_birth(year, rng))
@@ -380,6 +384,17 @@ def login_rows(data: DemoData, devices: dict[object, TOTPDevice]) -> list[dict]:
     return rows
 
 
+def seed_feature_records(data: DemoData) -> None:
+    """Let each app add its own sample records (its ``demo.seed_demo_records(data)``), so this
+    command never imports a feature app and every capability shows real work on a first run."""
+    for config in apps.get_app_configs():
+        if config.name == "accounts" or not module_has_submodule(config.module, "demo"):
+            continue
+        seeder = getattr(import_module(f"{config.name}.demo"), "seed_demo_records", None)
+        if seeder is not None:
+            seeder(data)
+
+
 class Command(BaseCommand):
     help = "Create the demo trust, its three schools, a login for every role, pupils and families."
 
@@ -399,6 +414,7 @@ class Command(BaseCommand):
                 seed_parents(data, plan, pupils)
                 seed_pupil_login(data, plan, pupils)
             devices = seed_two_factor(data)
+            seed_feature_records(data)
         rows = login_rows(data, devices)
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2))

@@ -1,1 +1,0 @@
-"""Models of approvals (built in its own issue)."""

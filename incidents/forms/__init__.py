@@ -1,0 +1,48 @@
+"""Forms of incidents: the report, the case page's actions, and the record pages."""
+
+from incidents.forms.case import (
+    ActionForm,
+    AssignForm,
+    CheckForm,
+    CloseForm,
+    ConfirmRemovalForm,
+    EscalateForm,
+    EvidenceForm,
+    IctActionForm,
+    LinkPupilForm,
+    NoteForm,
+    PoliceForm,
+    ReferForm,
+    ReopenForm,
+    RequestRemovalForm,
+    SeverityForm,
+    SupportForm,
+    TakedownOpenForm,
+)
+from incidents.forms.records import InspectionPackForm, ModerationForm, PlatformForm, QueueFilterForm
+from incidents.forms.report import ReportForm
+
+__all__ = [
+    "ActionForm",
+    "AssignForm",
+    "CheckForm",
+    "CloseForm",
+    "ConfirmRemovalForm",
+    "EscalateForm",
+    "EvidenceForm",
+    "IctActionForm",
+    "InspectionPackForm",
+    "LinkPupilForm",
+    "ModerationForm",
+    "NoteForm",
+    "PlatformForm",
+    "PoliceForm",
+    "QueueFilterForm",
+    "ReferForm",
+    "ReopenForm",
+    "ReportForm",
+    "RequestRemovalForm",
+    "SeverityForm",
+    "SupportForm",
+    "TakedownOpenForm",
+]

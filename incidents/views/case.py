@@ -1,0 +1,229 @@
+"""The case page: the handler's full record with a form for each step, or the reporter's own view.
+
+Each form posts to its own URL, whose view fetches the case through the access layer and calls one
+service. A form with errors shows the case page again with the error next to its field and the
+typed values kept.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts import access
+from accounts.roles import Action
+from governance.audit import audit_record, audit_view
+from governance.files import private_file_response
+from governance.models import AuditEntry
+from incidents import forms, routing, selectors
+from incidents.models import Evidence, Incident, Nature
+from incidents.views.common import deadline, describe_event
+
+# The case page's forms: name (also the form's prefix) → form class.
+CASE_FORMS = {
+    "severity": forms.SeverityForm,
+    "assign": forms.AssignForm,
+    "note": forms.NoteForm,
+    "action": forms.ActionForm,
+    "refer": forms.ReferForm,
+    "link": forms.LinkPupilForm,
+    "close": forms.CloseForm,
+    "reopen": forms.ReopenForm,
+    "evidence": forms.EvidenceForm,
+    "ict": forms.IctActionForm,
+    "takedown": forms.TakedownOpenForm,
+}
+NEEDS_INCIDENT = {"assign", "link"}
+TAKEDOWN_FORMS = {
+    "request": forms.RequestRemovalForm,
+    "check": forms.CheckForm,
+    "confirm": forms.ConfirmRemovalForm,
+    "escalate": forms.EscalateForm,
+    "police": forms.PoliceForm,
+    "support": forms.SupportForm,
+}
+# (form, title, button, url name) of the case actions, in the order the page shows them.
+CASE_ACTIONS = [
+    ("severity", "Set severity", "Save severity", "incidents:set_severity"),
+    ("assign", "Assign", "Assign case", "incidents:assign"),
+    ("note", "Add a note", "Save note", "incidents:add_note"),
+    ("action", "Record an action taken", "Save action", "incidents:record_action"),
+    ("refer", "Record a referral", "Save referral", "incidents:refer"),
+    ("link", "Link a pupil", "Link pupil", "incidents:link_pupil"),
+    ("evidence", "Add evidence", "Add files", "incidents:add_evidence"),
+    ("ict", "Record the ICT action", "Save ICT action", "incidents:ict_action"),
+    ("takedown", "Open a 24-hour takedown", "Open takedown", "incidents:open_takedown"),
+    ("close", "Close the case", "Close case", "incidents:close"),
+    ("reopen", "Reopen the case", "Reopen case", "incidents:reopen"),
+]
+TAKEDOWN_ACTIONS = [
+    ("request", "Record the removal request", "Save removal request", "incidents:takedown_request"),
+    ("check", "Record a check", "Save check", "incidents:takedown_check"),
+    ("confirm", "Confirm removal", "Confirm the content has gone", "incidents:takedown_confirm"),
+    (
+        "escalate",
+        "Escalate to the helpline, Report Harmful Content or the ISP",
+        "Save escalation",
+        "incidents:takedown_escalate",
+    ),
+    ("police", "Report to the police or CEOP", "Save police report", "incidents:takedown_police"),
+    ("support", "Record support offered", "Save support", "incidents:takedown_support"),
+]
+NATURE_LABELS = dict(Nature.choices)
+
+
+def takedown_prefix(step: str, takedown) -> str:
+    """The prefix of a takedown step's form: unique on a page with several takedowns."""
+    return f"{step}-{takedown.pk.hex}"
+
+
+def case_form(name: str, incident: Incident, data=None, files=None):
+    """One of the case page's forms, bound when data is given."""
+    kwargs = {"incident": incident} if name in NEEDS_INCIDENT else {}
+    if name == "takedown" and data is None and incident.urls:
+        kwargs["initial"] = {"content_url": incident.urls[0]}
+    return CASE_FORMS[name](data, files, prefix=name, **kwargs)
+
+
+def render_case(request, incident: Incident, *, bound: dict | None = None):
+    """The handler's case page; ``bound`` holds a posted form (by prefix) to show with its errors."""
+    bound = bound or {}
+    user = request.user
+    now = timezone.now()
+    detail = selectors.incident_detail(incident=incident)
+    can_ict = access.can(user, Action.RECORD_ICT_ACTIONS, incident)
+    actions = []
+    for name, title, button, url_name in CASE_ACTIONS:
+        if (name == "ict" and not can_ict) or (name == "close" and not incident.is_open):
+            continue
+        if name == "reopen" and incident.is_open and name not in bound:
+            continue
+        form = bound[name] if name in bound else case_form(name, incident)
+        actions.append(
+            {
+                "title": title,
+                "button": button,
+                "url": reverse(url_name, kwargs={"incident_id": incident.pk}),
+                "form": form,
+                "open": form.is_bound,
+                "multipart": name == "evidence",
+                "id": f"action-{name}",
+            }
+        )
+    takedowns = []
+    for takedown in detail["takedowns"]:
+        steps = []
+        for step, title, button, url_name in TAKEDOWN_ACTIONS:
+            prefix = takedown_prefix(step, takedown)
+            form = bound[prefix] if prefix in bound else TAKEDOWN_FORMS[step](prefix=prefix)
+            steps.append(
+                {
+                    "title": title,
+                    "button": button,
+                    "url": reverse(url_name, kwargs={"takedown_id": takedown.pk}),
+                    "form": form,
+                    "open": form.is_bound,
+                    "id": f"{prefix}-action",
+                }
+            )
+        takedowns.append(
+            {
+                "takedown": takedown,
+                "deadline": deadline(takedown.deadline, now) if takedown.is_open else None,
+                "steps": steps,
+            }
+        )
+    pupil_names = {str(p.pupil_id): str(p.pupil) for p in detail["people"] if p.pupil_id}
+    events = [(event, describe_event(event, pupil_names)) for event in detail["events"]]
+    failing = next((form for form in bound.values() if form.is_bound and form.errors), None)
+    context = {
+        "incident": incident,
+        "people": detail["people"],
+        "events": events,
+        "evidence": detail["evidence"],
+        "can_see_chronology": access.can(user, Action.VIEW_SAFEGUARDING_RECORDS, incident.school),
+        "takedowns": takedowns,
+        "actions": actions,
+        "form": failing,
+        "respond_deadline": deadline(incident.respond_by, now) if incident.is_open else None,
+        "natures": [NATURE_LABELS.get(n, n) for n in incident.nature],
+        "handler_label": routing.handler_label(incident.handler_action),
+    }
+    return render(request, "incidents/case.html", context)
+
+
+@login_required
+@require_GET
+def incident_detail(request, incident_id):
+    """A handler sees the whole case; the reporter sees their report; anyone else gets 404."""
+    incident = (
+        Incident.objects.visible_to(request.user)
+        .select_related("school", "platform", "reporter", "assigned_to")
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is not None:
+        audit_view(request, incident)
+        return render_case(request, incident)
+    incident = (
+        Incident.objects.reported_by(request.user)
+        .select_related("school", "platform")
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None:
+        raise Http404
+    return render_reporter(request, incident)
+
+
+def render_reporter(request, incident: Incident, *, evidence_form=None):
+    """The reporter's page: what they sent, its status, and only the steps marked for them."""
+    view = selectors.reporter_view(incident=incident)
+    if evidence_form is None and incident.is_open:
+        evidence_form = forms.EvidenceForm(prefix="evidence")
+    context = {
+        "incident": incident,
+        "events": view["events"],
+        "evidence": [e for e in view["evidence"] if e.uploaded_by_id == request.user.pk],
+        "natures": [NATURE_LABELS.get(n, n) for n in incident.nature],
+        "handler_label": routing.handler_label(incident.handler_action),
+        "evidence_form": evidence_form,
+        "form": evidence_form if evidence_form is not None and evidence_form.is_bound else None,
+    }
+    return render(request, "incidents/case_reporter.html", context)
+
+
+@login_required
+@require_GET
+def evidence_download(request, incident_id, evidence_id):
+    """A file of the case, to its handlers, or to the reporter who uploaded it; audited."""
+    incident = Incident.objects.visible_to(request.user).filter(pk=incident_id).first()
+    evidence = None
+    if incident is not None:
+        evidence = (
+            Evidence.objects.filter(incident=incident, pk=evidence_id).select_related("incident").first()
+        )
+    else:
+        evidence = (
+            Evidence.objects.filter(
+                incident_id=incident_id,
+                pk=evidence_id,
+                incident__reporter=request.user,
+                uploaded_by=request.user,
+            )
+            .select_related("incident")
+            .first()
+        )
+    if evidence is None:
+        raise Http404
+    audit_record(
+        verb=AuditEntry.Verb.DOWNLOAD,
+        obj=evidence,
+        request=request,
+        changes={"sha256": ["", evidence.sha256]},
+    )
+    return private_file_response(evidence.file, download_name=evidence.original_name)

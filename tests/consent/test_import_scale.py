@@ -1,0 +1,95 @@
+"""An MIS export the size of a large trust imports in minutes, in batches, and a re-run changes nothing.
+
+Runs 5,000 rows by default; ``PORTAL_IMPORT_ROWS=80000`` measures the full 80,000 (the time is
+printed with ``-s``)."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+
+from accounts.models import ParentLink, Pupil, User
+from accounts.roles import Role
+from consent.mis_import import import_run_apply, import_run_preview
+from consent.models import ImportRun
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+ROWS = int(os.environ.get("PORTAL_IMPORT_ROWS", "5000"))
+FIRST = "Ava Ben Cara Dev Ella Finn Grace Harry Isla Jack Kai Lily Mia Noah Olivia Priya Ravi Sofia".split()
+LAST = "Ahmed Brown Clarke Davies Evans Green Hughes Iqbal Jones Khan Lewis Morris Nowak Patel Smith".split()
+YEARS = ["R", "Year 1", "Year 2", "3", "4", "5", "6", "Y7", "Y8", "Y9", "Y10", "Y11", "12", "13"]
+
+
+def export(rows: int, seed: int = 7) -> str:
+    """A SIMS-style export: one or two contacts per pupil, brothers and sisters sharing parents."""
+    rng = random.Random(seed)
+    contact = "Contact {n} Forename,Contact {n} Surname,Contact {n} Email,Contact {n} Relationship,"
+    lines = [
+        "UPN,Legal Forename,Legal Surname,DOB,Year,Reg Group,"
+        + contact.format(n=1)
+        + "Contact 1 Parental Responsibility,"
+        + contact.format(n=2)
+        + "Contact 2 Parental Responsibility"
+    ]
+    family = 0
+    for n in range(rows):
+        if n == 0 or rng.random() > 0.25:  # a quarter of pupils have an older brother or sister here
+            family += 1
+        surname = LAST[family % len(LAST)]
+        year = rng.choice(YEARS)
+        dob = date(2008, 9, 1) + timedelta(days=rng.randrange(0, 365 * 14))
+        contact2 = f"Sam,{surname},parent2.{family}@home.example,Father,Y" if family % 3 else ",,,,"
+        lines.append(
+            f"U{n:07d},{rng.choice(FIRST)},{surname},{dob:%d/%m/%Y},{year},{year[-1]}{'ABC'[n % 3]},"
+            f"Alex,{surname},parent1.{family}@home.example,Mother,Y,{contact2}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_a_trust_sized_export_imports_in_minutes_and_again_changes_nothing(personas):
+    text = export(ROWS)
+    admin = personas[Role.TRUST_ADMINISTRATOR]
+    school = personas.a.school
+
+    def run_file() -> tuple[ImportRun, float, float]:
+        run = ImportRun(school=school, uploaded_by=admin, original_name="export.csv")
+        run.file.save("export.csv", ContentFile(text.encode()), save=False)
+        run.save()
+        started = time.perf_counter()
+        import_run_preview(run_id=run.pk)
+        previewed = time.perf_counter()
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.APPLYING, applied_by=admin)
+        import_run_apply(run_id=run.pk)
+        applied = time.perf_counter()
+        run.refresh_from_db()
+        assert run.status == ImportRun.Status.APPLIED, run.error
+        return run, previewed - started, applied - previewed
+
+    run, preview_s, apply_s = run_file()
+    counts = run.result["counts"]
+    print(f"\n{ROWS} rows: preview {preview_s:.1f}s, apply {apply_s:.1f}s; {counts}; {run.result['seconds']}")
+    assert counts["pupils_created"] == ROWS and counts["rejected"] == 0
+    assert Pupil.objects.filter(school=school, mis_id__startswith="U").count() == ROWS
+    parents = User.objects.filter(email__endswith="@home.example")
+    assert parents.count() == counts["parents_created"]
+    assert ParentLink.objects.filter(parent__in=parents).count() == counts["links_created"]
+    assert run.done == run.total  # progress reached the end
+    # Minutes, not hours: about 1 second per 1,000 rows on a laptop is expected; 4 minutes is the limit.
+    assert preview_s + apply_s < max(30, 240 * ROWS / 80_000)
+
+    again, preview_s, apply_s = run_file()
+    print(f"again: preview {preview_s:.1f}s, apply {apply_s:.1f}s")
+    c = again.result["counts"]
+    assert (c["pupils_created"], c["pupils_changed"], c["parents_created"], c["links_created"]) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert c["pupils_unchanged"] == ROWS
