@@ -61,9 +61,7 @@ def memberships(user) -> list[Membership]:
         return []
     cache = _cache(user)
     if "memberships" not in cache:
-        cache["memberships"] = list(
-            Membership.objects.filter(user=user).select_related("school", "trust")
-        )
+        cache["memberships"] = list(Membership.objects.filter(user=user).select_related("school", "trust"))
     return cache["memberships"]
 
 
@@ -234,9 +232,7 @@ def is_workforce(user) -> bool:
 def _school_permission_ids() -> dict[str, int]:
     ct = ContentType.objects.get_for_model(School)
     return dict(
-        Permission.objects.filter(content_type=ct, codename__in=Action.values).values_list(
-            "codename", "id"
-        )
+        Permission.objects.filter(content_type=ct, codename__in=Action.values).values_list("codename", "id")
     )
 
 

@@ -1,7 +1,9 @@
 """Forms of accounts: sign-in, two-factor codes and the pupil directory search."""
 
+import unicodedata
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.models import YearGroup
 
@@ -22,6 +24,23 @@ class EmailLoginForm(AuthenticationForm):
     }
 
 
+class PortalPasswordResetForm(PasswordResetForm):
+    """Password reset that also reaches people who have never set a password: parents and carers
+    added by an MIS import get an account with no usable password and choose one this way."""
+
+    def get_users(self, email):
+        """Active users with this email address, whether or not they have set a password yet."""
+        from accounts.models import User
+
+        def folded(value: str) -> str:
+            return unicodedata.normalize("NFKC", value).casefold()
+
+        # As Django's own form does: the database's case-insensitive match is checked again with
+        # Unicode case folding, so a look-alike address never receives someone else's link.
+        users = User.objects.filter(email__iexact=email, is_active=True)
+        return (user for user in users if folded(user.email) == folded(email))
+
+
 class TokenForm(forms.Form):
     """A six-digit code from an authenticator app."""
 
@@ -29,8 +48,10 @@ class TokenForm(forms.Form):
         label="Security code",
         help_text="The 6-digit code shown in your authenticator app.",
         regex=r"^\s*\d{6}\s*$",
-        error_messages={"invalid": "Enter the 6-digit code from your authenticator app.",
-                        "required": "Enter the 6-digit code from your authenticator app."},
+        error_messages={
+            "invalid": "Enter the 6-digit code from your authenticator app.",
+            "required": "Enter the 6-digit code from your authenticator app.",
+        },
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "govuk-input--width-5"}
         ),

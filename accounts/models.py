@@ -42,9 +42,7 @@ class School(models.Model):
     class Meta:
         ordering = ["name"]
         permissions = [(action.value, action.label) for action in Action]
-        constraints = [
-            models.UniqueConstraint(fields=["trust", "name"], name="school_unique_name_in_trust")
-        ]
+        constraints = [models.UniqueConstraint(fields=["trust", "name"], name="school_unique_name_in_trust")]
 
     def __str__(self) -> str:
         return self.name
@@ -216,7 +214,7 @@ class Pupil(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.date_of_birth and self.date_of_birth > date.today():
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
             raise ValidationError({"date_of_birth": "Date of birth must be in the past."})
 
     def age_on(self, day: date) -> int:

@@ -17,6 +17,23 @@ NAV_ITEMS: list[tuple[str, str, str | Callable | None]] = [
     ("Report a concern", "incidents:report", Action.REPORT_CONCERN),
     ("My reports", "incidents:mine", Action.REPORT_CONCERN),
     ("Safeguarding queue", "incidents:queue", Action.TRIAGE_INCIDENTS),
+    (
+        "Concerns to handle",
+        "incidents:queue",
+        lambda user: (
+            not access.has_any(user, Action.TRIAGE_INCIDENTS)
+            and any(
+                access.has_any(user, action)
+                for action in (
+                    Action.HANDLE_STAFF_CONDUCT,
+                    Action.HANDLE_HEADTEACHER_CONDUCT,
+                    Action.RECORD_ICT_ACTIONS,
+                    Action.MODERATE_ACCOUNTS,
+                    Action.HANDLE_MEDIA_ENQUIRIES,
+                )
+            )
+        ),
+    ),
     ("Moderation log", "incidents:moderation_log", Action.MODERATE_ACCOUNTS),
     ("Platform ages", "incidents:platforms", Action.ADMINISTER_SCHOOL),
     ("Consent check", "consent:check", Action.CHECK_CONSENT),
@@ -37,6 +54,13 @@ NAV_ITEMS: list[tuple[str, str, str | Callable | None]] = [
     ),
     ("Requests", "approvals:list", Action.REQUEST_APPROVAL),
     ("Official accounts", "approvals:account_list", Action.REQUEST_APPROVAL),
+    (
+        "Dashboard",
+        "governance:dashboard",
+        lambda user: access.has_any(user, Action.VIEW_DASHBOARD) or access.has_any(user, Action.VIEW_AGGREGATES),
+    ),
+    ("Policies", "governance:policy_list", Action.MANAGE_POLICIES),
+    ("Trustees' reports", "governance:trustee_reports", Action.VIEW_TRUSTEE_REPORTS),
 ]
 
 

@@ -73,6 +73,8 @@ class Action(models.TextChoices):
     VIEW_AUDIT_LOG = "view_audit_log", "See the audit log"
     MANAGE_RETENTION = "manage_retention", "Manage retention and subject access"
     ADMINISTER_SCHOOL = "administer_school", "Administer schools, people and imports"
+    MANAGE_POLICIES = "manage_policies", "Manage the policy register and training records"
+    VIEW_TRUSTEE_REPORTS = "view_trustee_reports", "See the trustees' termly reports"
 
 
 A = Action
@@ -81,13 +83,17 @@ WORKFORCE = {A.REPORT_CONCERN, A.VIEW_PUPIL_DIRECTORY, A.REQUEST_APPROVAL, A.CHE
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.STAFF: frozenset(WORKFORCE),
-    Role.DSL: frozenset(
-        WORKFORCE | {A.VIEW_SAFEGUARDING_RECORDS, A.TRIAGE_INCIDENTS, A.VIEW_DASHBOARD}
-    ),
+    Role.DSL: frozenset(WORKFORCE | {A.VIEW_SAFEGUARDING_RECORDS, A.TRIAGE_INCIDENTS, A.VIEW_DASHBOARD}),
     Role.DEPUTY_DSL: frozenset(WORKFORCE | {A.VIEW_SAFEGUARDING_RECORDS, A.TRIAGE_INCIDENTS}),
     Role.HEADTEACHER: frozenset(
         WORKFORCE
-        | {A.HANDLE_STAFF_CONDUCT, A.DECIDE_AS_HEADTEACHER, A.VIEW_DASHBOARD, A.VIEW_AGGREGATES}
+        | {
+            A.HANDLE_STAFF_CONDUCT,
+            A.DECIDE_AS_HEADTEACHER,
+            A.VIEW_DASHBOARD,
+            A.VIEW_AGGREGATES,
+            A.MANAGE_POLICIES,
+        }
     ),
     Role.MARKETING_OFFICER: frozenset(
         WORKFORCE
@@ -104,19 +110,36 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             A.VIEW_DASHBOARD,
             A.VIEW_AGGREGATES,
             A.VIEW_AUDIT_LOG,
+            A.VIEW_TRUSTEE_REPORTS,
         }
     ),
     Role.DIRECTOR_OF_MARKETING: frozenset(
-        {A.DECIDE_AS_DIRECTOR_OF_MARKETING, A.CHECK_CONSENT, A.VIEW_AGGREGATES, A.HANDLE_MEDIA_ENQUIRIES}
+        {
+            A.DECIDE_AS_DIRECTOR_OF_MARKETING,
+            A.CHECK_CONSENT,
+            A.VIEW_AGGREGATES,
+            A.HANDLE_MEDIA_ENQUIRIES,
+            A.VIEW_TRUSTEE_REPORTS,
+        }
     ),
-    Role.CEO: frozenset({A.VIEW_DASHBOARD, A.VIEW_AGGREGATES, A.HANDLE_STAFF_CONDUCT}),
-    Role.CHAIR_OF_TRUSTEES: frozenset({A.VIEW_AGGREGATES, A.HANDLE_HEADTEACHER_CONDUCT}),
-    Role.TRUSTEE: frozenset({A.VIEW_AGGREGATES}),
+    Role.CEO: frozenset(
+        {A.VIEW_DASHBOARD, A.VIEW_AGGREGATES, A.HANDLE_STAFF_CONDUCT, A.VIEW_TRUSTEE_REPORTS}
+    ),
+    Role.CHAIR_OF_TRUSTEES: frozenset(
+        {A.VIEW_AGGREGATES, A.HANDLE_HEADTEACHER_CONDUCT, A.VIEW_TRUSTEE_REPORTS}
+    ),
+    Role.TRUSTEE: frozenset({A.VIEW_AGGREGATES, A.VIEW_TRUSTEE_REPORTS}),
     Role.DATA_PROTECTION_OFFICER: frozenset(
-        {A.VIEW_PUPIL_DIRECTORY, A.MANAGE_RETENTION, A.VIEW_AUDIT_LOG, A.VIEW_AGGREGATES}
+        {
+            A.VIEW_PUPIL_DIRECTORY,
+            A.MANAGE_RETENTION,
+            A.VIEW_AUDIT_LOG,
+            A.VIEW_AGGREGATES,
+            A.VIEW_TRUSTEE_REPORTS,
+        }
     ),
     Role.TRUST_ADMINISTRATOR: frozenset(
-        {A.ADMINISTER_SCHOOL, A.VIEW_PUPIL_DIRECTORY, A.RUN_CONSENT_COLLECTION}
+        {A.ADMINISTER_SCHOOL, A.VIEW_PUPIL_DIRECTORY, A.RUN_CONSENT_COLLECTION, A.MANAGE_POLICIES}
     ),
 }
 

@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_otp import devices_for_user, login as otp_login
+from django_otp import devices_for_user
+from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import access, selectors
@@ -91,10 +92,14 @@ def two_factor_verify(request):
     if request.method == "POST":
         if form.is_valid():
             otp_login(request, device)
-            audit_record(verb=AuditEntry.Verb.TWO_FACTOR, obj=request.user, changes={"event": ["", "verified"]})
+            audit_record(
+                verb=AuditEntry.Verb.TWO_FACTOR, obj=request.user, changes={"event": ["", "verified"]}
+            )
             return redirect(_safe_next(request))
         audit_record(verb=AuditEntry.Verb.TWO_FACTOR, obj=request.user, changes={"event": ["", "wrong code"]})
-    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/two_factor_verify.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 @login_required

@@ -178,7 +178,7 @@ class CheckForm(forms.Form):
         error_messages={"required": "Choose the use of the photo or video"},
         widget=forms.Select(attrs={"class": "govuk-!-width-full"}),
     )
-    academic_year = forms.ChoiceField(label="Academic year")
+    academic_year = forms.ChoiceField(label="Academic year", required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,7 +193,12 @@ class CheckForm(forms.Form):
             self.order_fields(["names", "school", "year_group", "class_name", "purpose", "academic_year"])
 
     def clean_names(self) -> list[str]:
+        """The names typed, one per comma, at most fifty."""
         return [name.strip() for name in self.cleaned_data["names"].split(",") if name.strip()][:50]
+
+    def clean_academic_year(self) -> str:
+        """This academic year unless another is chosen."""
+        return self.cleaned_data.get("academic_year") or selectors.current_academic_year()
 
     def clean(self):
         cleaned = super().clean()
@@ -316,7 +321,10 @@ class EventForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["schools"].queryset = access.schools_queryset(user, Action.CHECK_CONSENT).order_by("name")
+        schools = access.schools_queryset(user, Action.CHECK_CONSENT).order_by("name")
+        self.fields["schools"].queryset = schools
+        if len(schools) == 1:
+            self.fields["schools"].initial = list(schools)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -16,3 +16,40 @@ class AuditFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date must be the same as or after the start date.")
         return data
+
+
+class PolicyForm(forms.Form):
+    title = forms.CharField(label="Policy title", max_length=200)
+    scope = forms.ChoiceField(label="Who the policy applies to")
+    owner = forms.ModelChoiceField(label="Policy owner", queryset=None, help_text="Reminded before the review is due.")
+
+    def __init__(self, *args, schools, trusts, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(f"trust:{t.pk}", f"The whole trust ({t.name})") for t in trusts]
+        choices += [(f"school:{s.pk}", s.name) for s in schools]
+        self.fields["scope"].choices = choices
+        self.fields["owner"].queryset = owners
+        self._schools = {str(s.pk): s for s in schools}
+        self._trusts = {str(t.pk): t for t in trusts}
+
+    def clean_scope(self):
+        kind, _, pk = self.cleaned_data["scope"].partition(":")
+        if kind == "trust" and pk in self._trusts:
+            return (self._trusts[pk], None)
+        if kind == "school" and pk in self._schools:
+            school = self._schools[pk]
+            return (school.trust, school)
+        raise forms.ValidationError("Choose who the policy applies to.")
+
+
+class PolicyVersionForm(forms.Form):
+    summary = forms.CharField(label="What has changed", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    text = forms.CharField(label="Policy text", widget=forms.Textarea(attrs={"rows": 10}))
+    approved_on = forms.DateField(label="Approval date", widget=forms.DateInput(attrs={"type": "date"}))
+    next_review_due = forms.DateField(label="Next review date", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("approved_on") and data.get("next_review_due") and data["next_review_due"] <= data["approved_on"]:
+            self.add_error("next_review_due", "The next review date must be after the approval date.")
+        return data

@@ -127,3 +127,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.user}"
+
+
+# The registers live in their own module; importing them here lets Django find them.
+from governance.register_models import (  # noqa: E402, F401
+    Acknowledgement,
+    Policy,
+    PolicyReminder,
+    PolicyVersion,
+    RecordType,
+    RetentionReview,
+    RetentionRule,
+    TrainingAttendance,
+    TrainingSession,
+    TrusteeReport,
+)

@@ -18,3 +18,27 @@ def relay_pending_notifications(older_than_seconds: int = 30) -> int:
     for notification_id in pending_notification_ids(older_than_seconds=older_than_seconds):
         sent += int(notification_deliver(notification_id=notification_id))
     return sent
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def remind_policy_reviews() -> int:
+    """Remind policy owners as reviews near (30 days, 7 days, due)."""
+    from governance.policies import review_reminder_sweep
+
+    return review_reminder_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def remind_policy_acknowledgements() -> int:
+    """Remind staff, weekly, of the policy versions they have not acknowledged."""
+    from governance.policies import acknowledgement_reminder_sweep
+
+    return acknowledgement_reminder_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def make_termly_trustee_reports() -> int:
+    """Generate this term's trustees' report for each trust (once per term)."""
+    from governance.reports import termly_report_sweep
+
+    return termly_report_sweep()

@@ -9,3 +9,23 @@ urlpatterns = [
     path("inbox/<uuid:notification_id>/", views.notification_detail, name="notification_detail"),
     path("audit/", views.audit_log, name="audit_log"),
 ]
+
+from governance import dashboard_views, policy_views  # noqa: E402
+
+urlpatterns += [
+    path("policies/", policy_views.policy_list, name="policy_list"),
+    path("policies/new/", policy_views.policy_create, name="policy_create"),
+    path("policies/<uuid:policy_id>/", policy_views.policy_detail, name="policy_detail"),
+    path("policies/<uuid:policy_id>/versions/new/", policy_views.version_add, name="version_add"),
+    path("policies/versions/<uuid:version_id>/publish/", policy_views.version_publish, name="version_publish"),
+    path("policies/versions/<uuid:version_id>/read/", policy_views.policy_read, name="policy_read"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/schools/<uuid:school_id>/", dashboard_views.school_dashboard, name="school_dashboard"),
+    path("trustee-reports/", dashboard_views.trustee_reports, name="trustee_reports"),
+    path("trustee-reports/new/", dashboard_views.trustee_report_generate, name="trustee_report_generate"),
+    path(
+        "trustee-reports/<uuid:report_id>/download/",
+        dashboard_views.trustee_report_download,
+        name="trustee_report_download",
+    ),
+]

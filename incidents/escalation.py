@@ -50,7 +50,9 @@ def recipients(takedown: Takedown, level: str):
     else:
         people = list(
             access.holders_of_role(Role.HEADTEACHER, takedown.school_id).exclude(pk__in=named)
-        ) + list(access.holders_of_role(Role.TRUST_SAFEGUARDING_LEAD, takedown.school_id).exclude(pk__in=named))
+        ) + list(
+            access.holders_of_role(Role.TRUST_SAFEGUARDING_LEAD, takedown.school_id).exclude(pk__in=named)
+        )
     unique = {p.pk: p for p in people if p is not None}
     return list(unique.values())
 
@@ -72,9 +74,9 @@ def _subject(level: str, takedown: Takedown) -> str:
 
 def takedowns_due(now: datetime):
     """Open takedowns at least 12 hours after their report: the only rows the sweep touches."""
-    return Takedown.objects.filter(closed_at__isnull=True, deadline__lte=now + (WINDOW - FIRST_RUNG)).select_related(
-        "incident"
-    )
+    return Takedown.objects.filter(
+        closed_at__isnull=True, deadline__lte=now + (WINDOW - FIRST_RUNG)
+    ).select_related("incident")
 
 
 def escalate_takedown(takedown: Takedown, now: datetime) -> int:

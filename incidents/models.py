@@ -39,7 +39,10 @@ class Kind(models.TextChoices):
     PUPIL_CONTACT = "pupil_contact", "Contact from a pupil on social media"
     UNDER_AGE = "under_age", "Pupil on a platform below its minimum age"
     STAFF_CONDUCT = "staff_conduct", "Concern about a member of staff's online conduct"
-    INAPPROPRIATE_CONTENT = "inappropriate_content", "Inappropriate content seen or accessed on a school device"
+    INAPPROPRIATE_CONTENT = (
+        "inappropriate_content",
+        "Inappropriate content seen or accessed on a school device",
+    )
     ABUSIVE_COMMENT = "abusive_comment", "Abusive comment on a school account"
     MEDIA_ENQUIRY = "media_enquiry", "Media enquiry received through social media"
 
@@ -116,7 +119,7 @@ class Incident(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     # Who handles it (SPEC §3.3): the action the access table gives the handler, set when reported.
-    handler_action = models.CharField(max_length=40, choices=Action.choices)
+    handler_action = models.CharField(max_length=40)  # one of HANDLER_ACTIONS
 
     # What the reporter submitted: never changed afterwards.
     reporter = models.ForeignKey(
@@ -169,7 +172,9 @@ class Incident(models.Model):
     @classmethod
     def subject_exclusion_q(cls, user) -> Q:
         """Incidents naming the user (as a member of staff or as a pupil with a login)."""
-        return Q(pk__in=IncidentPerson.objects.filter(Q(user=user) | Q(pupil__user=user)).values("incident_id"))
+        return Q(
+            pk__in=IncidentPerson.objects.filter(Q(user=user) | Q(pupil__user=user)).values("incident_id")
+        )
 
     def is_subject(self, user) -> bool:
         """Is the user named in this incident?"""
@@ -195,7 +200,9 @@ class IncidentPerson(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="people")
     role = models.CharField(max_length=20, choices=Role.choices)
     identity = models.CharField(max_length=20, choices=Identity.choices)
-    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, null=True, blank=True, related_name="incident_links")
+    pupil = models.ForeignKey(
+        Pupil, on_delete=models.PROTECT, null=True, blank=True, related_name="incident_links"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -43,9 +43,12 @@ def handler_action_for(*, kind: str, school: School, people: Iterable) -> str:
     action = KIND_HANDLER[Kind(kind)]
     if action == Action.HANDLE_STAFF_CONDUCT:
         named_staff = [p.user.pk for p in people if getattr(p, "user", None) is not None]
-        if named_staff and Membership.objects.filter(
-            user_id__in=named_staff, school=school, role=Role.HEADTEACHER
-        ).exists():
+        if (
+            named_staff
+            and Membership.objects.filter(
+                user_id__in=named_staff, school=school, role=Role.HEADTEACHER
+            ).exists()
+        ):
             return Action.HANDLE_HEADTEACHER_CONDUCT
     return action
 

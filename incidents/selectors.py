@@ -24,7 +24,6 @@ from accounts.models import Pupil
 from incidents.models import Incident, IncidentEvent, IncidentPerson, Status, Takedown
 
 
-
 def incident_queue(
     *,
     user,
@@ -36,9 +35,11 @@ def incident_queue(
     school=None,
     overdue_only: bool = False,
 ) -> QuerySet[Incident]:
-    """The handler's queue: most urgent first, each row with its next deadline, in a fixed number of queries."""
+    """The handler's queue: most urgent first, each row with its next deadline, in fixed queries."""
     now = timezone.now()
-    open_takedowns = Takedown.objects.filter(incident=OuterRef("pk"), closed_at__isnull=True).order_by("deadline")
+    open_takedowns = Takedown.objects.filter(incident=OuterRef("pk"), closed_at__isnull=True).order_by(
+        "deadline"
+    )
     incidents = (
         Incident.objects.visible_to(user)
         .select_related("school", "platform", "assigned_to")
@@ -71,7 +72,9 @@ def incident_queue(
     if platform is not None:
         incidents = incidents.filter(platform=platform)
     if pupil is not None:
-        incidents = incidents.filter(Exists(IncidentPerson.objects.filter(incident=OuterRef("pk"), pupil=pupil)))
+        incidents = incidents.filter(
+            Exists(IncidentPerson.objects.filter(incident=OuterRef("pk"), pupil=pupil))
+        )
     if school is not None:
         incidents = incidents.filter(school=school)
     if overdue_only:
@@ -124,7 +127,9 @@ def pupil_chronology(*, user, pupil: Pupil) -> list[dict]:
         Incident.objects.visible_to(user)
         .filter(Exists(IncidentPerson.objects.filter(incident=OuterRef("pk"), pupil=pupil)))
         .select_related("school", "platform")
-        .prefetch_related(Prefetch("events", queryset=IncidentEvent.objects.select_related("by").order_by("at", "id")))
+        .prefetch_related(
+            Prefetch("events", queryset=IncidentEvent.objects.select_related("by").order_by("at", "id"))
+        )
         .order_by("reported_at")
     )
     entries: list[dict] = []
@@ -140,7 +145,10 @@ def referrals(*, user, school_ids, date_from, date_to) -> QuerySet[IncidentEvent
     visible = Incident.objects.visible_to(user).filter(school_id__in=school_ids)
     return (
         IncidentEvent.objects.filter(
-            type=IncidentEvent.Type.REFERRAL, incident__in=visible, at__date__gte=date_from, at__date__lte=date_to
+            type=IncidentEvent.Type.REFERRAL,
+            incident__in=visible,
+            at__date__gte=date_from,
+            at__date__lte=date_to,
         )
         .select_related("incident", "incident__school", "by")
         .order_by("at")

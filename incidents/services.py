@@ -187,7 +187,9 @@ def _store_evidence(incident: Incident, upload: UploadedFile, *, by: User, captu
     )
     evidence.file.save(str(evidence.id), upload, save=False)
     evidence.save()
-    _event(incident, Ev.EVIDENCE, by, evidence.original_name, sha256=evidence.sha256, evidence=str(evidence.pk))
+    _event(
+        incident, Ev.EVIDENCE, by, evidence.original_name, sha256=evidence.sha256, evidence=str(evidence.pk)
+    )
     return evidence
 
 
@@ -342,7 +344,9 @@ def incident_reopen(*, user: User, incident: Incident, reason: str) -> Incident:
 
 
 @transaction.atomic
-def incident_record_ict_action(*, user: User, incident: Incident, action_taken: str, block_applied: str) -> IncidentEvent:
+def incident_record_ict_action(
+    *, user: User, incident: Incident, action_taken: str, block_applied: str
+) -> IncidentEvent:
     """The ICT technician's part of 004 App. B: the action taken and the block applied."""
     _require(user, Action.RECORD_ICT_ACTIONS, incident)
     if not action_taken.strip():
@@ -379,7 +383,9 @@ def takedown_open(*, user: User, incident: Incident, content_url: str, host: str
     return takedown
 
 
-def _takedown_step(user: User, takedown: Takedown, type_: str, *, reference: str = "", note: str = "", **data):
+def _takedown_step(
+    user: User, takedown: Takedown, type_: str, *, reference: str = "", note: str = "", **data
+):
     _require_handler(user, takedown.incident)
     if not takedown.is_open:
         raise ValidationError("This takedown is finished.")
@@ -403,7 +409,9 @@ def _locked_takedown(takedown: Takedown) -> Takedown:
 
 
 @transaction.atomic
-def takedown_request_removal(*, user: User, takedown: Takedown, host: str, reference: str = "", note: str = ""):
+def takedown_request_removal(
+    *, user: User, takedown: Takedown, host: str, reference: str = "", note: str = ""
+):
     """Record that removal was requested from the host, with the host's reference."""
     takedown = _locked_takedown(takedown)
     if not host.strip():
@@ -459,12 +467,18 @@ def takedown_escalate(*, user: User, takedown: Takedown, route: str, reference: 
 
 
 @transaction.atomic
-def takedown_report_police(*, user: User, takedown: Takedown, consent_given: bool, reference: str = "", note: str = ""):
+def takedown_report_police(
+    *, user: User, takedown: Takedown, consent_given: bool, reference: str = "", note: str = ""
+):
     """Report threatening material to the police or CEOP, with the affected staff member's consent."""
     takedown = _locked_takedown(takedown)
     if takedown.incident.kind == Kind.CYBERBULLYING_STAFF and not consent_given:
-        raise ValidationError({"consent_given": "The member of staff's consent is needed to report this to the police."})
-    _takedown_step(user, takedown, St.POLICE_REPORTED, reference=reference, note=note, consent_given=consent_given)
+        raise ValidationError(
+            {"consent_given": "The member of staff's consent is needed to report this to the police."}
+        )
+    _takedown_step(
+        user, takedown, St.POLICE_REPORTED, reference=reference, note=note, consent_given=consent_given
+    )
     return takedown
 
 

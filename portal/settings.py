@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.escalate_takedowns",
         "schedule": timedelta(minutes=5),
     },
+    "purge-evidence-staging": {
+        "task": "incidents.tasks.purge_evidence_staging",
+        "schedule": crontab(minute=40),
+    },
     "purge-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
@@ -272,6 +276,19 @@ CELERY_BEAT_SCHEDULE = {
     "approvals-remind-account-reviews": {
         "task": "approvals.tasks.remind_account_reviews",
         "schedule": crontab(hour=8, minute=0),
+    },
+    "governance-remind-policy-reviews": {
+        "task": "governance.tasks.remind_policy_reviews",
+        "schedule": crontab(hour=8, minute=10),
+    },
+    "governance-remind-policy-acknowledgements": {
+        "task": "governance.tasks.remind_policy_acknowledgements",
+        "schedule": crontab(hour=8, minute=20, day_of_week="mon"),
+    },
+    "governance-termly-trustee-reports": {
+        # Daily, but a report is made only once per term (the first day of each term).
+        "task": "governance.tasks.make_termly_trustee_reports",
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 
@@ -311,5 +328,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

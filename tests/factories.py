@@ -117,12 +117,15 @@ def make_personas() -> Personas:
         for role in sorted(SCHOOL_ROLES):
             people.users[role] = person(role, school=school)
         pupil_user = people.users[Role.PUPIL]
-        people.pupil_record = PupilFactory(school=school, user=pupil_user, year_group=9,
-                                           date_of_birth=date(2012, 9, 1))
+        people.pupil_record = PupilFactory(
+            school=school, user=pupil_user, year_group=9, date_of_birth=date(2012, 9, 1)
+        )
         people.child = PupilFactory(school=school)
         ParentLink.objects.create(
-            parent=people.users[Role.PARENT], pupil=people.child,
-            relationship=ParentLink.Relationship.MOTHER, parental_responsibility=True,
+            parent=people.users[Role.PARENT],
+            pupil=people.child,
+            relationship=ParentLink.Relationship.MOTHER,
+            parental_responsibility=True,
         )
         sides.append(people)
     return Personas(trust=trust, a=sides[0], b=sides[1], trust_users=trust_users)

@@ -16,7 +16,9 @@ def queries_for(client, url: str) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 
 
-def assert_constant_queries(client, url: str, grow: Callable[[], None], *, expected: int | None = None) -> int:
+def assert_constant_queries(
+    client, url: str, grow: Callable[[], None], *, expected: int | None = None
+) -> int:
     """GET the URL, ``grow()`` the data, GET again: the number of queries must not change."""
     before = queries_for(client, url)
     grow()
@@ -25,5 +27,7 @@ def assert_constant_queries(client, url: str, grow: Callable[[], None], *, expec
         f"{url}: {len(before)} queries before, {len(after)} after the data grew:\n" + "\n".join(after)
     )
     if expected is not None:
-        assert len(after) == expected, f"{url}: expected {expected} queries, got {len(after)}:\n" + "\n".join(after)
+        assert len(after) == expected, f"{url}: expected {expected} queries, got {len(after)}:\n" + "\n".join(
+            after
+        )
     return len(after)

@@ -221,3 +221,34 @@ RULES.update(
 # The Django admin's own URLs are covered as one: every one of them needs is_staff and a verified
 # second factor (django-otp's OTPAdminSite).
 ADMIN_NAMESPACE = "admin"
+
+# --- governance: policies, dashboards, trustees' reports -------------------------------------------
+# The sweep's policy is school A's, with version 1 published. Its readers are school A's staff:
+# the school workforce, exactly the roles that hold REQUEST_APPROVAL (trust roles hold it nowhere).
+POLICY_MANAGE = Rule("action", action=Action.MANAGE_POLICIES, obj="policy")
+DASHBOARD_ACTIONS = (Action.VIEW_DASHBOARD, Action.VIEW_AGGREGATES)
+RULES.update(
+    {
+        "governance:policy_list": Rule("action", action=Action.MANAGE_POLICIES),
+        "governance:policy_create": Rule("action", action=Action.MANAGE_POLICIES, methods=("GET", "POST")),
+        "governance:policy_detail": POLICY_MANAGE,
+        "governance:version_add": Rule(
+            "action", action=Action.MANAGE_POLICIES, obj="policy", methods=("GET", "POST")
+        ),
+        "governance:version_publish": Rule(
+            "action", action=Action.MANAGE_POLICIES, obj="policy_version", methods=("POST",)
+        ),
+        "governance:policy_read": Rule(
+            "action", action=Action.REQUEST_APPROVAL, obj="policy_version", methods=("GET", "POST")
+        ),
+        "governance:dashboard": Rule("action", action=DASHBOARD_ACTIONS),
+        "governance:school_dashboard": Rule("action", action=DASHBOARD_ACTIONS, obj="school"),
+        "governance:trustee_reports": Rule("action", action=Action.VIEW_TRUSTEE_REPORTS),
+        "governance:trustee_report_generate": Rule(
+            "action", action=Action.VIEW_TRUSTEE_REPORTS, methods=("POST",)
+        ),
+        "governance:trustee_report_download": Rule(
+            "action", action=Action.VIEW_TRUSTEE_REPORTS, obj="trustee_report"
+        ),
+    }
+)

@@ -19,6 +19,7 @@ from tests.access.rules import ADMIN_NAMESPACE, RULES, Rule
 from tests.approvals.helpers import approval_sweep_objects
 from tests.conftest import signed_in_client
 from tests.consent.helpers import consent_sweep_objects
+from tests.governance.helpers import governance_sweep_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +78,7 @@ def sweep_objects(personas) -> dict[str, tuple[dict, object]]:
         ),
         **approval_sweep_objects(personas),
         **consent_sweep_objects(personas),
+        **governance_sweep_objects(personas),
     }
 
 

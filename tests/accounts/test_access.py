@@ -71,7 +71,9 @@ def test_subject_exclusion_hides_a_record_from_its_subject(personas, monkeypatch
     from django.db.models import Q
 
     monkeypatch.setattr(
-        Pupil, "subject_exclusion_q", classmethod(lambda cls, user: Q(pk=pupil.pk) if user.pk == dsl.pk else Q(pk__in=[])),
+        Pupil,
+        "subject_exclusion_q",
+        classmethod(lambda cls, user: Q(pk=pupil.pk) if user.pk == dsl.pk else Q(pk__in=[])),
         raising=False,
     )
     assert not access.can(dsl, Action.VIEW_PUPIL_DIRECTORY, pupil)

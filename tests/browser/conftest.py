@@ -26,7 +26,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = Path(os.environ.get("PORTAL_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("PORTAL_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
+)
 
 
 def _unavailable(reason: str):
@@ -56,7 +58,10 @@ def page(browser, live_server):
     context.set_default_timeout(15_000)
     tab = context.new_page()
     csp_refusals: list[str] = []
-    tab.on("console", lambda msg: csp_refusals.append(msg.text) if "Content Security Policy" in msg.text else None)
+    tab.on(
+        "console",
+        lambda msg: csp_refusals.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     yield tab
     context.close()
     # The portal's own pages never break their content security policy (no inline script or style).
@@ -73,7 +78,12 @@ def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
         "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']})"
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in result["violations"]
         if v["impact"] in impacts
     ]

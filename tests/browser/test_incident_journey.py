@@ -120,7 +120,8 @@ def test_a_cyberbullying_report_reaches_the_dsl_first_and_reporters_see_only_the
     both_sizes(staff, "incidents-report")
     shot = tmp_path / "screenshot-of-the-post.png"
     shot.write_bytes(staff.screenshot())  # a real PNG
-    # An older report that is less urgent, so the new one must be sorted to the top.
+    # An earlier report with a sooner deadline: the new one names a pupil younger than Instagram's
+    # minimum age, so its safeguarding flag must put it above.
     services.incident_report(
         reporter=a[Role.ICT_TECHNICIAN],
         school=a.school,

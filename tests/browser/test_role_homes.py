@@ -38,7 +38,10 @@ def test_each_demo_role_reaches_its_home_page(role, page, live_server):
 def test_home_page_works_on_a_phone_without_javascript(browser, live_server):
     login = next(item for item in demo_logins() if item["role"] == Role.STAFF)
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 375, "height": 800}, java_script_enabled=False, bypass_csp=True
+        base_url=live_server.url,
+        viewport={"width": 375, "height": 800},
+        java_script_enabled=False,
+        bypass_csp=True,
     )
     page = context.new_page()
     sign_in(page, login["email"], login["password"])

@@ -297,3 +297,25 @@ def test_an_import_whose_worker_was_lost_is_started_again(personas, admin_client
     run.refresh_from_db()
     assert run.status == ImportRun.Status.PREVIEWED
     assert resume_stalled_imports() == 0
+
+
+def test_an_imported_parent_sets_a_password_through_password_reset(
+    personas, admin_client, django_capture_on_commit_callbacks
+):
+    import re
+
+    from django.core import mail
+    from django.test import Client
+
+    preview_then_apply(admin_client, personas, GOOD_AND_BAD, django_capture_on_commit_callbacks)
+    client = Client()
+    client.post(reverse("accounts:password_reset"), {"email": "Priya.Patel@home.example"})
+    (message,) = mail.outbox
+    assert message.to == ["priya.patel@home.example"]
+    link = re.search(r"https?://[^/\s]+(/account/password/reset/\S+/)", message.body).group(1)
+    form_url = client.get(link)["Location"]
+    new_password = "a long and unguessable phrase 42"
+    response = client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
+    assert response.status_code == 302
+    priya = User.objects.get(email="priya.patel@home.example")
+    assert priya.check_password(new_password)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.roles import Role
 from consent.models import ConsentAnswer, ConsentState, Decision, Purpose, Restriction
@@ -35,8 +36,8 @@ def test_a_parent_sees_each_of_their_children_and_no_one_else(personas, client_f
 
     assert page.status_code == 200
     html = page.content.decode()
-    assert personas.a.child.full_name in html and second.full_name in html
-    assert personas.b.child.full_name not in html
+    assert escape(personas.a.child.full_name) in html and escape(second.full_name) in html
+    assert escape(personas.b.child.full_name) not in html
     assert {c.pk for c, _ in page.context["children"]} == {personas.a.child.pk, second.pk}
 
 

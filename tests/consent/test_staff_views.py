@@ -242,3 +242,10 @@ def test_a_withdrawal_is_followed_up_and_marked_done(personas, client_for):
     assert list(client.get(reverse("consent:follow_ups")).context["page"].object_list) == []
     assert client_for(personas.b[Role.MARKETING_OFFICER]).get(url).status_code == 404
     assert client_for(personas.a[Role.STAFF]).get(url).status_code in (403, 404)
+
+
+def test_a_link_to_the_check_without_a_year_means_this_year(personas, client_for, class_4b):
+    url = reverse("consent:check") + f"?names=Ben&purpose={SOCIAL}"
+    page = client_for(personas.a[Role.STAFF]).get(url)
+    assert page.context["academic_year"] == current_academic_year()
+    assert [p.first_name for p, _ in page.context["groups"]["restricted"]] == ["Ben"]

@@ -22,7 +22,9 @@ def png(name: str = "screenshot.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PNG_BYTES, content_type="image/png")
 
 
-def report(reporter, school, *, kind=Kind.CYBERBULLYING_PUPIL, people=(), platform_name="Instagram", **fields):
+def report(
+    reporter, school, *, kind=Kind.CYBERBULLYING_PUPIL, people=(), platform_name="Instagram", **fields
+):
     """File a report as ``reporter`` with sensible defaults."""
     defaults = dict(
         seen_at=timezone.now() - timedelta(hours=1),

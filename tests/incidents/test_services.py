@@ -41,7 +41,9 @@ def test_a_concern_about_staff_goes_to_the_head_and_hides_from_the_subject(perso
 
 def test_a_concern_about_the_headteacher_goes_to_the_chair(personas):
     a = personas.a
-    incident = report(a[Role.STAFF], a.school, kind=Kind.STAFF_CONDUCT, people=[staff_named(a[Role.HEADTEACHER])])
+    incident = report(
+        a[Role.STAFF], a.school, kind=Kind.STAFF_CONDUCT, people=[staff_named(a[Role.HEADTEACHER])]
+    )
     assert incident.handler_action == Action.HANDLE_HEADTEACHER_CONDUCT
     assert incident in Incident.objects.visible_to(personas[Role.CHAIR_OF_TRUSTEES])
     assert incident not in Incident.objects.visible_to(a[Role.HEADTEACHER])
@@ -61,12 +63,19 @@ def test_a_dsl_named_in_a_concern_never_sees_it(personas):
 def test_a_pupil_under_the_platforms_age_raises_a_flag(personas):
     a = personas.a
     young = PupilFactory(school=a.school, date_of_birth=date.today().replace(year=date.today().year - 11))
-    incident = report(a[Role.STAFF], a.school, kind=Kind.UNDER_AGE, people=[pupil_named(young, "subject")],
-                      platform_name="TikTok")
+    incident = report(
+        a[Role.STAFF],
+        a.school,
+        kind=Kind.UNDER_AGE,
+        people=[pupil_named(young, "subject")],
+        platform_name="TikTok",
+    )
     assert incident.safeguarding_flag
     assert incident.events.filter(type=IncidentEvent.Type.FLAG).exists()
     older = PupilFactory(school=a.school, date_of_birth=date(2005, 1, 1))
-    assert not report(a[Role.STAFF], a.school, people=[pupil_named(older)], platform_name="TikTok").safeguarding_flag
+    assert not report(
+        a[Role.STAFF], a.school, people=[pupil_named(older)], platform_name="TikTok"
+    ).safeguarding_flag
 
 
 def test_another_schools_pupil_cannot_be_named(personas):
@@ -89,10 +98,16 @@ def test_close_needs_every_part_and_reopen_needs_a_reason(personas):
     a = personas.a
     incident = report(a[Role.STAFF], a.school)
     with pytest.raises(ValidationError):
-        services.incident_close(user=a[Role.DSL], incident=incident, summary="Done", decision="", reasons="", outcome="")
+        services.incident_close(
+            user=a[Role.DSL], incident=incident, summary="Done", decision="", reasons="", outcome=""
+        )
     services.incident_close(
-        user=a[Role.DSL], incident=incident, summary="Messages removed", decision="No further action",
-        reasons="Content removed and pupils spoken to", outcome="Resolved in school",
+        user=a[Role.DSL],
+        incident=incident,
+        summary="Messages removed",
+        decision="No further action",
+        reasons="Content removed and pupils spoken to",
+        outcome="Resolved in school",
     )
     incident.refresh_from_db()
     assert incident.status == Status.CLOSED
@@ -122,7 +137,12 @@ def test_severity_assign_note_referral_are_each_on_the_timeline(personas):
     with pytest.raises(ValidationError):
         services.incident_assign(user=a[Role.DSL], incident=incident, assignee=a[Role.STAFF])
     assert list(incident.events.values_list("type", flat=True)) == [
-        "reported", "routed", "severity", "assigned", "note", "referral",
+        "reported",
+        "routed",
+        "severity",
+        "assigned",
+        "note",
+        "referral",
     ]
 
 
@@ -133,15 +153,21 @@ def _at(incident, hours):
 def test_the_ladder_sends_each_rung_once(personas):
     a = personas.a
     incident = report(a[Role.STAFF], a.school)
-    takedown = services.takedown_open(user=a[Role.DSL], incident=incident, content_url="https://www.instagram.com/p/abc/")
+    takedown = services.takedown_open(
+        user=a[Role.DSL], incident=incident, content_url="https://www.instagram.com/p/abc/"
+    )
     Notification.objects.all().delete()
 
     assert takedown_escalation_sweep(_at(incident, 11)) == 0
     assert takedown_escalation_sweep(_at(incident, 12.1)) == 1
     assert takedown_escalation_sweep(_at(incident, 12.2)) == 0
-    assert Notification.objects.filter(subject__contains="12 hours left").count() == 3  # DSL, deputy, trust lead
+    assert (
+        Notification.objects.filter(subject__contains="12 hours left").count() == 3
+    )  # DSL, deputy, trust lead
     assert takedown_escalation_sweep(_at(incident, 20.5)) == 1
-    assert Notification.objects.filter(user=a[Role.HEADTEACHER], subject__contains="4 hours left").count() == 1
+    assert (
+        Notification.objects.filter(user=a[Role.HEADTEACHER], subject__contains="4 hours left").count() == 1
+    )
     assert takedown_escalation_sweep(_at(incident, 24.5)) == 1
     assert takedown_escalation_sweep(_at(incident, 24.6)) == 0
     breach = Notification.objects.filter(subject__contains="deadline missed")
@@ -168,10 +194,14 @@ def test_a_late_sweep_sends_only_the_highest_rung(personas):
 def test_police_report_of_staff_cyberbullying_needs_consent(personas):
     a = personas.a
     incident = report(a[Role.STAFF], a.school, kind=Kind.CYBERBULLYING_STAFF)
-    takedown = services.takedown_open(user=a[Role.DSL], incident=incident, content_url="https://example.com/x")
+    takedown = services.takedown_open(
+        user=a[Role.DSL], incident=incident, content_url="https://example.com/x"
+    )
     with pytest.raises(ValidationError):
         services.takedown_report_police(user=a[Role.DSL], takedown=takedown, consent_given=False)
-    services.takedown_report_police(user=a[Role.DSL], takedown=takedown, consent_given=True, reference="PN-77")
+    services.takedown_report_police(
+        user=a[Role.DSL], takedown=takedown, consent_given=True, reference="PN-77"
+    )
     assert takedown.steps.filter(type="police_reported").exists()
 
 

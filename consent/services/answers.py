@@ -1,9 +1,4 @@
-"""Writes of consent: the only code that records answers, opens collections, keeps events and
-follow-ups, and erases a pupil's consent history on request.
-
-Every service checks access itself, so a task, a command or the admin cannot go round the rules.
-Notification subjects never carry a pupil's name.
-"""
+"""Recording, changing, withdrawing and erasing consent answers, and following up withdrawals."""
 
 from __future__ import annotations
 
@@ -13,21 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import Pupil, School, Trust, User
+from accounts.models import Pupil, User
 from accounts.roles import Action
 from consent.models import (
-    Collection,
-    CollectionReminder,
     ConsentAnswer,
     ConsentState,
     Decision,
-    Event,
     Method,
     Purpose,
     WithdrawalFollowUp,
@@ -257,7 +248,7 @@ def _current_states(pupil: Pupil, academic_year: str) -> dict[str, ConsentState]
     }
 
 
-def _check_year(academic_year: str) -> None:
+def check_year(academic_year: str) -> None:
     """Answers are given for this academic year or the next only."""
     validate_academic_year(academic_year)
     this_year = academic_year_for(timezone.localdate())
@@ -281,7 +272,7 @@ def consent_record(
 ) -> list[ConsentAnswer]:
     """Record a parent's answers for one child, effective at once; returns the answers that changed."""
     parent = _authorise_answer(by=by, pupil=pupil, parent=parent, method=method)
-    _check_year(academic_year)
+    check_year(academic_year)
     if paper_form_dated and paper_form_dated > timezone.localdate():
         raise ValidationError(
             {"paper_form_dated": "The date on the paper form must be today or in the past."}
@@ -423,240 +414,3 @@ def follow_up_resolve(*, by: User, follow_up: WithdrawalFollowUp, resolution: st
         changes={"resolved": [None, follow_up.resolved_at.isoformat()], "resolution": [None, resolution]},
     )
     return follow_up
-
-
-# --- the annual collection -----------------------------------------------------------------------
-
-
-@transaction.atomic
-def collection_open(
-    *,
-    by: User,
-    academic_year: str,
-    closes_on: date,
-    school: School | None = None,
-    trust: Trust | None = None,
-    message: str = "",
-) -> Collection:
-    """Open the annual consent collection for a school or the whole trust; parents are told at once."""
-    if (school is None) == (trust is None):
-        raise ValidationError("Open a collection for one school or for the whole trust.")
-    if school is not None:
-        if not access.can(by, Action.RUN_CONSENT_COLLECTION, school):
-            raise PermissionDenied
-        trust_id = school.trust_id
-    else:
-        trust_schools = set(School.objects.filter(trust=trust).values_list("pk", flat=True))
-        if not trust_schools or not trust_schools <= access.schools_for(by, Action.RUN_CONSENT_COLLECTION):
-            raise PermissionDenied(
-                "Only someone who runs the collection in every school opens it trust-wide."
-            )
-        trust_id = trust.pk
-    _check_year(academic_year)
-    today = timezone.localdate()
-    if closes_on < today:
-        raise ValidationError({"closes_on": "The closing date must be today or in the future."})
-    overlapping = Collection.objects.filter(academic_year=academic_year, trust_id=trust_id)
-    if school is not None:
-        overlapping = overlapping.filter(Q(school=school) | Q(school__isnull=True))
-    if overlapping.exists():
-        clash = overlapping.select_related("school").first()
-        where = "the whole trust" if clash.school is None else clash.school.name
-        raise ValidationError(f"A consent collection for {academic_year} is already open for {where}.")
-    collection = Collection(
-        trust_id=trust_id,
-        school=school,
-        academic_year=academic_year,
-        opened_by=by,
-        opened_at=timezone.now(),
-        closes_on=closes_on,
-        message=message.strip(),
-    )
-    collection.full_clean()
-    collection.save()
-    audit_record(
-        verb=AuditEntry.Verb.CREATE,
-        obj=collection,
-        actor=by,
-        school_id=school.pk if school else None,
-        changes={"academic_year": [None, academic_year], "closes_on": [None, closes_on.isoformat()]},
-    )
-    transaction.on_commit(lambda: _enqueue_collection_messages(collection.pk))
-    return collection
-
-
-def _enqueue_collection_messages(collection_id) -> None:
-    """Queue a collection's invitations; the daily job sends them if the queue is down."""
-    from consent.tasks import send_collection_messages
-
-    try:
-        send_collection_messages.apply_async(args=[str(collection_id)], retry=False)
-    except Exception as exc:  # noqa: BLE001 - the daily job sends whatever is still unsent
-        log.warning(
-            "Queue unavailable; collection %s invitations left for the daily job: %s", collection_id, exc
-        )
-
-
-MESSAGE_BATCH = 500
-
-
-def reminder_number_due(collection: Collection, today: date) -> int:
-    """0 (the invitation) in the collection's first week, then 1, 2… one more each week."""
-    return max(0, (today - timezone.localtime(collection.opened_at).date()).days // 7)
-
-
-def collection_send_messages(*, collection: Collection, today: date | None = None) -> int:
-    """Send a collection's invitation, or this week's reminder, to each parent still due one.
-
-    Idempotent: each message is a CollectionReminder row, unique per (collection, parent, number),
-    written in the same transaction as its notification; returns how many were sent now.
-    """
-    from consent import selectors
-
-    today = today or timezone.localdate()
-    if today > collection.closes_on:
-        return 0
-    number = reminder_number_due(collection, today)
-    if number == 0:
-        parents = selectors.collection_parents(collection=collection)
-    else:
-        parents = selectors.collection_parents(collection=collection, outstanding_only=True)
-    already = CollectionReminder.objects.filter(collection=collection, number=number).values("parent_id")
-    parent_ids = list(parents.exclude(pk__in=already).values_list("pk", flat=True))
-    sent = 0
-    for start in range(0, len(parent_ids), MESSAGE_BATCH):
-        sent += _send_batch(collection, number, parent_ids[start : start + MESSAGE_BATCH])
-    return sent
-
-
-def _send_batch(collection: Collection, number: int, parent_ids: list) -> int:
-    """Send one batch of a collection's messages, each parent once per message number."""
-    with transaction.atomic():
-        # Concurrent runs queue on the collection row, so each sees what the other sent.
-        Collection.objects.select_for_update().filter(pk=collection.pk).values_list("pk", flat=True).first()
-        done = set(
-            CollectionReminder.objects.filter(
-                collection=collection, number=number, parent_id__in=parent_ids
-            ).values_list("parent_id", flat=True)
-        )
-        todo = [pk for pk in parent_ids if pk not in done]
-        if not todo:
-            return 0
-        try:
-            CollectionReminder.objects.bulk_create(
-                [CollectionReminder(collection=collection, parent_id=pk, number=number) for pk in todo]
-            )
-        except IntegrityError:
-            log.warning("Collection %s reminder %s: a concurrent run got there first", collection.pk, number)
-            return 0
-        subject, body = _collection_message(collection, number)
-        link = reverse("consent:parent") + f"?year={collection.academic_year}"
-        for user in User.objects.filter(pk__in=todo, is_active=True):
-            notify(user=user, subject=subject, body=body, link=link)
-        return len(todo)
-
-
-def _collection_message(collection: Collection, number: int) -> tuple[str, str]:
-    """The subject and body of a collection's invitation or reminder (no pupil named)."""
-    where = collection.school.name if collection.school_id else "Your child's school"
-    closes = f"{collection.closes_on:%-d %B %Y}"
-    ask = (
-        f"{where} asks every parent and carer with parental responsibility whether photos and videos "
-        f"of their children may be used, and how, for the {collection.academic_year} school year. "
-        f"Please answer for each of your children by {closes}. Until you answer, the school will not "
-        "use photos or videos of your child."
-    )
-    if collection.message:
-        ask += f"\n\n{collection.message}"
-    ask += (
-        "\n\nIf you have not signed in to the portal before, choose “Forgotten your password?” on the "
-        "sign-in page with this email address to set a password."
-    )
-    if number == 0:
-        return f"Photo and video consent for {collection.academic_year}: please give your answers", ask
-    return (
-        f"Reminder: photo and video consent for {collection.academic_year} is waiting for your answers",
-        ask,
-    )
-
-
-# --- events ------------------------------------------------------------------------------------
-
-
-def _require_check_in(user: User, schools: Iterable[School]) -> None:
-    """Refuse unless the user checks consent in every one of these schools."""
-    allowed = access.schools_for(user, Action.CHECK_CONSENT)
-    if any(school.pk not in allowed for school in schools):
-        raise PermissionDenied("You may only brief for schools where you check consent.")
-
-
-@transaction.atomic
-def event_create(
-    *,
-    by: User,
-    name: str,
-    date: date,
-    schools: list[School],
-    purposes: list[str],
-    location: str = "",
-) -> Event:
-    """Record an event with pupils of one or more schools, for its pre-event briefing (001 §14)."""
-    if not schools:
-        raise ValidationError({"schools": "Choose at least one school."})
-    _require_check_in(by, schools)
-    if len({school.trust_id for school in schools}) != 1:
-        raise ValidationError({"schools": "Choose schools of one trust."})
-    if not purposes or set(purposes) - set(Purpose.values):
-        raise ValidationError({"purposes": "Choose at least one use of the photos and video."})
-    event = Event(
-        trust_id=schools[0].trust_id,
-        name=name.strip(),
-        date=date,
-        location=location.strip(),
-        purposes=[p for p in Purpose.values if p in set(purposes)],
-        created_by=by,
-    )
-    event.full_clean()
-    event.save()
-    event.schools.set(schools)
-    audit_record(
-        verb=AuditEntry.Verb.CREATE,
-        obj=event,
-        actor=by,
-        changes={"schools": [None, [s.name for s in schools]], "purposes": [None, event.purposes]},
-    )
-    return event
-
-
-def _event_schools(event: Event) -> list[School]:
-    """The schools of an event."""
-    return list(event.schools.all())
-
-
-@transaction.atomic
-def event_add_pupils(*, by: User, event: Event, pupils: Iterable[Pupil]) -> int:
-    """Add pupils attending an event; each must be on roll at one of the event's schools."""
-    schools = _event_schools(event)
-    _require_check_in(by, schools)
-    school_ids = {school.pk for school in schools}
-    pupils = list(pupils)
-    if any(p.school_id not in school_ids for p in pupils):
-        raise ValidationError("A pupil attending must be at one of the event's schools.")
-    existing = set(event.pupils.values_list("pk", flat=True))
-    new = [p for p in pupils if p.pk not in existing]
-    event.pupils.add(*new)
-    if new:
-        audit_record(
-            verb=AuditEntry.Verb.UPDATE, obj=event, actor=by, changes={"pupils added": [None, len(new)]}
-        )
-    return len(new)
-
-
-@transaction.atomic
-def event_remove_pupil(*, by: User, event: Event, pupil: Pupil) -> None:
-    """Take a pupil off an event's list (not attending after all)."""
-    _require_check_in(by, _event_schools(event))
-    event.pupils.remove(pupil)
-    audit_record(
-        verb=AuditEntry.Verb.UPDATE, obj=event, actor=by, changes={"pupil removed": [str(pupil.pk), None]}
-    )

@@ -1,0 +1,84 @@
+"""Dashboards for a school and for the trust, and the trustees' termly reports."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import access
+from accounts.models import Trust
+from accounts.roles import Action
+from governance import dashboards
+from governance.audit import audit_record
+from governance.files import private_file_response
+from governance.models import AuditEntry
+from governance.register_models import TrusteeReport
+
+DASHBOARD_ACTIONS = (Action.VIEW_DASHBOARD, Action.VIEW_AGGREGATES)
+
+
+def dashboard_schools(user) -> frozenset:
+    """The schools whose aggregate figures the user may see."""
+    return frozenset().union(*(access.schools_for(user, action) for action in DASHBOARD_ACTIONS))
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    schools = dashboard_schools(request.user)
+    if not schools:
+        raise PermissionDenied
+    figures = dashboards.dashboard(school_ids=schools)
+    return render(request, "governance/dashboard.html", {"d": figures, "single_school": len(schools) == 1})
+
+
+@login_required
+@require_GET
+def school_dashboard(request, school_id):
+    schools = dashboard_schools(request.user)
+    if not schools:
+        raise PermissionDenied
+    if school_id not in schools:
+        raise Http404
+    figures = dashboards.dashboard(school_ids=[school_id])
+    return render(request, "governance/dashboard.html", {"d": figures, "single_school": True, "school_page": True})
+
+
+def _trusts_reported_to(user) -> list:
+    schools = access.schools_for(user, Action.VIEW_TRUSTEE_REPORTS)
+    return list(Trust.objects.filter(schools__in=schools).distinct())
+
+
+@login_required
+@access.require(Action.VIEW_TRUSTEE_REPORTS)
+@require_GET
+def trustee_reports(request):
+    trusts = _trusts_reported_to(request.user)
+    reports = TrusteeReport.objects.filter(trust__in=trusts).select_related("trust")
+    return render(request, "governance/trustee_reports.html", {"reports": reports})
+
+
+@login_required
+@access.require(Action.VIEW_TRUSTEE_REPORTS)
+@require_POST
+def trustee_report_generate(request):
+    from governance.reports import trustee_report_generate as generate
+
+    for trust in _trusts_reported_to(request.user):
+        generate(trust=trust, user=request.user)
+    messages.success(request, "The trustees' report has been generated.")
+    return redirect("governance:trustee_reports")
+
+
+@login_required
+@access.require(Action.VIEW_TRUSTEE_REPORTS)
+@require_GET
+def trustee_report_download(request, report_id):
+    try:
+        report = TrusteeReport.objects.get(pk=report_id, trust__in=_trusts_reported_to(request.user))
+    except TrusteeReport.DoesNotExist:
+        raise Http404 from None
+    audit_record(verb=AuditEntry.Verb.DOWNLOAD, obj=report, request=request)
+    return private_file_response(report.file, download_name=f"trustees-report-{report.term.replace('/', '-').replace(' ', '-')}.pdf")

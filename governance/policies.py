@@ -1,0 +1,249 @@
+"""The policy register: writes (create, add a version, publish, acknowledge), its reads, and the
+periodic reminders (review due to the owner, acknowledgement outstanding to staff)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import access
+from accounts.models import Membership, School, Trust, User
+from accounts.roles import SCHOOL_WORKFORCE, Action, Role
+from governance.audit import audit_record
+from governance.models import AuditEntry
+from governance.notifications import notify
+from governance.register_models import Acknowledgement, Policy, PolicyReminder, PolicyVersion
+
+# Trust-wide roles that are members of staff (trustees govern; they are not asked to acknowledge).
+TRUST_STAFF_ROLES = frozenset(
+    {
+        Role.TRUST_SAFEGUARDING_LEAD,
+        Role.DIRECTOR_OF_MARKETING,
+        Role.CEO,
+        Role.DATA_PROTECTION_OFFICER,
+        Role.TRUST_ADMINISTRATOR,
+    }
+)
+# Days before the review date at which the owner is reminded, most urgent first.
+REVIEW_LEVELS = ((0, "due"), (7, "7d"), (30, "30d"))
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def may_manage(user, *, trust_id, school_id) -> bool:
+    """May the user manage a policy of this school (or, with no school, of the whole trust)?"""
+    if school_id is not None:
+        return school_id in access.schools_for(user, Action.MANAGE_POLICIES)
+    return any(
+        m.school_id is None and m.trust_id == trust_id and Action.MANAGE_POLICIES in _actions(m.role)
+        for m in access.memberships(user)
+    )
+
+
+def _actions(role: str) -> frozenset[str]:
+    from accounts.roles import ROLE_ACTIONS
+
+    return ROLE_ACTIONS[Role(role)]
+
+
+def staff_in_scope(policy: Policy) -> QuerySet[User]:
+    """The active members of staff asked to acknowledge the policy."""
+    if policy.school_id:
+        members = Membership.objects.filter(school_id=policy.school_id, role__in=SCHOOL_WORKFORCE)
+    else:
+        members = Membership.objects.filter(trust_id=policy.trust_id).filter(
+            Q(role__in=SCHOOL_WORKFORCE) | Q(role__in=TRUST_STAFF_ROLES, school__isnull=True)
+        )
+    return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
+
+
+def current_versions() -> QuerySet[PolicyVersion]:
+    """The latest published version of every policy."""
+    latest = (
+        PolicyVersion.objects.filter(policy=OuterRef("policy"), published_at__isnull=False)
+        .order_by()
+        .values("policy")
+        .annotate(top=Max("number"))
+        .values("top")
+    )
+    return PolicyVersion.objects.filter(published_at__isnull=False, number=Subquery(latest[:1]))
+
+
+def versions_awaiting(user) -> list[PolicyVersion]:
+    """Current policy versions in the user's scope that they have not yet acknowledged."""
+    held = [m for m in access.memberships(user) if m.role in SCHOOL_WORKFORCE or m.role in TRUST_STAFF_ROLES]
+    if not held:
+        return []
+    schools = {m.school_id for m in held if m.school_id}
+    trusts = {m.trust_id for m in held}
+    acknowledged = Acknowledgement.objects.filter(version=OuterRef("pk"), user=user)
+    return list(
+        current_versions()
+        .filter(Q(policy__school_id__in=schools) | Q(policy__school__isnull=True, policy__trust_id__in=trusts))
+        .exclude(Exists(acknowledged))
+        .select_related("policy", "policy__school")
+        .order_by("policy__title")
+    )
+
+
+def policy_register(user) -> QuerySet[Policy]:
+    """The policies the user may manage, with their owner and school."""
+    return (
+        Policy.objects.visible_to(user, Action.MANAGE_POLICIES)
+        .select_related("owner", "school")
+        .annotate(
+            latest_number=Max("versions__number", filter=Q(versions__published_at__isnull=False)),
+            review_due=Max("versions__next_review_due", filter=Q(versions__published_at__isnull=False)),
+        )
+        .order_by("title")
+    )
+
+
+def trusts_managed(user) -> list[Trust]:
+    """The trusts whose trust-wide policies the user may manage."""
+    ids = {m.trust_id for m in access.memberships(user) if m.school_id is None}
+    return [t for t in Trust.objects.filter(pk__in=ids) if may_manage(user, trust_id=t.pk, school_id=None)]
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+
+def policy_create(*, user: User, trust: Trust, school: School | None, title: str, owner: User) -> Policy:
+    """Add a policy to the register, for one school or (no school) the whole trust."""
+    if not may_manage(user, trust_id=trust.pk, school_id=school.pk if school else None):
+        raise PermissionDenied
+    policy = Policy(trust=trust, school=school, title=title, owner=owner)
+    policy.full_clean()
+    policy.save()
+    audit_record(verb=AuditEntry.Verb.CREATE, obj=policy, actor=user, school_id=policy.school_id)
+    return policy
+
+
+def policy_version_add(
+    *, user: User, policy: Policy, summary: str, text: str, approved_on: date, next_review_due: date
+) -> PolicyVersion:
+    """Record a newly approved text of a policy (not yet published)."""
+    if not may_manage(user, trust_id=policy.trust_id, school_id=policy.school_id):
+        raise PermissionDenied
+    if next_review_due <= approved_on:
+        raise ValidationError({"next_review_due": "The next review date must be after the approval date."})
+    with transaction.atomic():
+        Policy.objects.select_for_update().get(pk=policy.pk)
+        number = (policy.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+        version = PolicyVersion.objects.create(
+            policy=policy,
+            number=number,
+            summary=summary,
+            text=text,
+            approved_on=approved_on,
+            next_review_due=next_review_due,
+            created_by=user,
+        )
+        audit_record(verb=AuditEntry.Verb.CREATE, obj=version, actor=user, school_id=policy.school_id)
+    return version
+
+
+def policy_version_publish(*, user: User, version: PolicyVersion) -> int:
+    """Publish a version and ask every member of staff in scope to acknowledge it; returns how many
+    were asked. Publishing twice asks nobody twice."""
+    policy = version.policy
+    if not may_manage(user, trust_id=policy.trust_id, school_id=policy.school_id):
+        raise PermissionDenied
+    with transaction.atomic():
+        version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
+        if version.published_at is None:
+            version.published_at = timezone.now()
+            version.save(update_fields=["published_at"])
+            audit_record(
+                verb=AuditEntry.Verb.UPDATE,
+                obj=version,
+                actor=user,
+                school_id=policy.school_id,
+                changes={"published_at": version.published_at.isoformat()},
+            )
+        return _ask_to_acknowledge(version, level="published")
+
+
+def _ask_to_acknowledge(version: PolicyVersion, *, level: str) -> int:
+    """Notify each member of staff in scope who has not acknowledged, once per level."""
+    link = reverse("governance:policy_read", kwargs={"version_id": version.pk})
+    waiting = staff_in_scope(version.policy).exclude(acknowledgements__version=version)
+    told = 0
+    for person in waiting.iterator():
+        if not _claim_reminder(version, person, level):
+            continue
+        notify(
+            user=person,
+            subject=f"Please read and acknowledge: {version.policy.title}",
+            body=f"Version {version.number} has been published. What has changed: {version.summary}",
+            link=link,
+        )
+        told += 1
+    return told
+
+
+def _claim_reminder(version: PolicyVersion, person: User | None, level: str) -> bool:
+    """Write the reminder's row; False when it was already sent (a second run sends nothing)."""
+    try:
+        with transaction.atomic():
+            PolicyReminder.objects.create(version=version, user=person, level=level)
+    except IntegrityError:
+        return False
+    return True
+
+
+def acknowledgement_record(*, user: User, version: PolicyVersion) -> Acknowledgement:
+    """Record that a member of staff has read a published version in their scope."""
+    if version.published_at is None or not staff_in_scope(version.policy).filter(pk=user.pk).exists():
+        raise PermissionDenied
+    acknowledgement, created = Acknowledgement.objects.get_or_create(version=version, user=user)
+    if created:
+        audit_record(
+            verb=AuditEntry.Verb.CREATE,
+            obj=acknowledgement,
+            actor=user,
+            school_id=version.policy.school_id,
+            object_repr=f"Acknowledged {version}",
+        )
+    return acknowledgement
+
+
+# --- periodic reminders ----------------------------------------------------------------------------
+
+
+def review_reminder_sweep(*, today: date | None = None) -> int:
+    """Remind each policy's owner as its review date nears (30 days, 7 days, due); returns how many."""
+    today = today or timezone.localdate()
+    sent = 0
+    soon = current_versions().filter(next_review_due__lte=today + timezone.timedelta(days=30))
+    for version in soon.select_related("policy", "policy__owner"):
+        days_left = (version.next_review_due - today).days
+        level = next(name for limit, name in REVIEW_LEVELS if days_left <= limit)
+        if not _claim_reminder(version, None, level):
+            continue
+        when = "is due now" if days_left <= 0 else f"is due on {version.next_review_due:%-d %B %Y}"
+        notify(
+            user=version.policy.owner,
+            subject=f"Policy review {when}: {version.policy.title}",
+            link=reverse("governance:policy_detail", kwargs={"policy_id": version.policy_id}),
+        )
+        sent += 1
+    return sent
+
+
+def acknowledgement_reminder_sweep(*, today: date | None = None) -> int:
+    """Remind, once a week, staff who have not acknowledged a version published a week or more ago."""
+    today = today or timezone.localdate()
+    year, week, _ = today.isocalendar()
+    level = f"ack-{year}-W{week:02d}"
+    cutoff = timezone.now() - timezone.timedelta(days=7)
+    sent = 0
+    for version in current_versions().filter(published_at__lte=cutoff).select_related("policy"):
+        sent += _ask_to_acknowledge(version, level=level)
+    return sent

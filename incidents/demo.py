@@ -1,0 +1,139 @@
+"""Sample incidents for the demo trust: in every school, a queue with real work in it.
+
+Called by ``manage.py seed_demo`` (accounts.management.commands.seed_demo.seed_feature_records).
+Everything is made through incidents.services, so routing, timelines, flags and notifications are
+exactly what a real report produces. A school that already has incidents is left as it is, so a
+second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts.models import School
+from accounts.roles import Role
+from incidents import services
+from incidents.models import Incident, IncidentPerson, Kind, ModerationEntry, Platform, Severity
+
+# A 1×1 PNG: a stand-in screenshot, so the evidence list and its hash show something real.
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _platform(name: str) -> Platform | None:
+    return Platform.objects.filter(name=name).first()
+
+
+def _pupil_named(pupil, role=IncidentPerson.Role.AFFECTED) -> services.PersonInvolved:
+    return services.PersonInvolved(role=role, identity=IncidentPerson.Identity.PUPIL, pupil=pupil)
+
+
+def seed_demo_records(data) -> None:
+    """Reports of several kinds per school, some triaged, one with a takedown under way."""
+    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+    for school in data.schools.values():
+        if Incident.objects.filter(school=school).exists():
+            continue
+        _seed_school(data, school, rng)
+
+
+def _seed_school(data, school: School, rng: random.Random) -> None:
+    now = timezone.now()
+    pupils = sorted(data.pupils.get(school.urn, []), key=lambda p: (p.year_group, p.last_name))
+    staff = data.login(Role.STAFF, school)
+    dsl = data.login(Role.DSL, school)
+    deputy = data.login(Role.DEPUTY_DSL, school)
+    parent = data.login(Role.PARENT, school)
+    older = [p for p in pupils if p.year_group >= 5] or pupils
+    younger = [p for p in pupils if 3 <= p.year_group <= 8] or pupils
+
+    bullying = services.incident_report(
+        reporter=staff,
+        school=school,
+        kind=Kind.CYBERBULLYING_PUPIL,
+        seen_at=now - timedelta(hours=14),
+        occurred_at=now - timedelta(hours=20),
+        platform=_platform("Instagram"),
+        urls=["https://www.instagram.com/p/demo-post-1/"],
+        description="A group chat screenshot shared on Instagram mocks a pupil's appearance; "
+        "several pupils have commented.",
+        nature=["bullying", "abusive"],
+        people=[_pupil_named(older[0]), _pupil_named(older[1], IncidentPerson.Role.ALLEGED)],
+        evidence_files=[SimpleUploadedFile("instagram-screenshot.png", _PNG, content_type="image/png")],
+    )
+    services.incident_set_severity(user=dsl, incident=bullying, severity=Severity.HIGH)
+    services.incident_assign(user=dsl, incident=bullying, assignee=deputy)
+    takedown = services.takedown_open(
+        user=dsl, incident=bullying, content_url="https://www.instagram.com/p/demo-post-1/", host="Instagram"
+    )
+    services.takedown_request_removal(
+        user=deputy, takedown=takedown, host="Instagram", reference=f"IG-{rng.randrange(10**6, 10**7)}"
+    )
+    services.incident_add_note(
+        user=deputy, incident=bullying, text="Spoke with the pupil and their parent; support plan agreed."
+    )
+
+    under_age = next((p for p in younger if p.year_group <= 7), younger[0])
+    services.incident_report(
+        reporter=staff,
+        school=school,
+        kind=Kind.UNDER_AGE,
+        seen_at=now - timedelta(days=2),
+        platform=_platform("TikTok"),
+        description="Pupil mentioned in class that they post videos on their own TikTok account.",
+        nature=["safeguarding"],
+        people=[_pupil_named(under_age, IncidentPerson.Role.SUBJECT)],
+    )
+
+    services.incident_report(
+        reporter=parent,
+        school=school,
+        kind=Kind.SAFEGUARDING,
+        seen_at=now - timedelta(hours=3),
+        platform=_platform("Snapchat"),
+        description="An adult my child does not know has been sending messages asking to meet.",
+        immediate_risk=True,
+        people=[
+            services.PersonInvolved(
+                role=IncidentPerson.Role.ALLEGED, identity=IncidentPerson.Identity.UNKNOWN
+            )
+        ],
+    )
+
+    closed = services.incident_report(
+        reporter=staff,
+        school=school,
+        kind=Kind.PUPIL_CONTACT,
+        seen_at=now - timedelta(days=12),
+        platform=_platform("Instagram"),
+        description="A pupil sent me a follow request and a direct message on my personal account.",
+        people=[_pupil_named(older[-1], IncidentPerson.Role.SUBJECT)],
+    )
+    services.incident_set_severity(user=dsl, incident=closed, severity=Severity.LOW)
+    services.incident_close(
+        user=dsl,
+        incident=closed,
+        summary="Request declined; pupil reminded of the online safety rules.",
+        decision="No further action",
+        reasons="No safeguarding concern beyond the contact itself.",
+        outcome="Resolved in school",
+    )
+
+    marketing = data.login(Role.MARKETING_OFFICER, school)
+    services.moderation_record(
+        user=marketing,
+        school=school,
+        account=f"@{school.name.split()[0].lower()}school on Facebook",
+        platform=_platform("Facebook"),
+        comment_text="Abusive comment about a member of staff under the sports day post.",
+        commenter="an account with no name",
+        seen_at=now - timedelta(days=1),
+        action_taken=ModerationEntry.ActionTaken.HIDDEN,
+        action_detail="Hidden and reported to Facebook; headteacher informed.",
+    )

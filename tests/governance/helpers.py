@@ -1,0 +1,47 @@
+"""Governance records for tests: a published policy of school A, and a trustees' report."""
+
+from datetime import date
+
+from django.core.files.base import ContentFile
+
+from accounts.roles import Role
+from governance import policies
+from governance.register_models import TrusteeReport
+
+
+def published_policy(personas, *, school=None, title="Social media policy"):
+    """A policy of school A (or the trust, with school=False) with version 1 published."""
+    a = personas.a
+    trust_wide = school is False
+    manager = personas[Role.TRUST_ADMINISTRATOR] if trust_wide else a[Role.HEADTEACHER]
+    policy = policies.policy_create(
+        user=manager,
+        trust=personas.trust,
+        school=None if trust_wide else (school or a.school),
+        title=title,
+        owner=a[Role.HEADTEACHER],
+    )
+    version = policies.policy_version_add(
+        user=manager,
+        policy=policy,
+        summary="First version",
+        text="Staff must not befriend pupils on personal accounts.",
+        approved_on=date(2026, 9, 1),
+        next_review_due=date(2027, 9, 1),
+    )
+    policies.policy_version_publish(user=manager, version=version)
+    version.refresh_from_db()
+    return policy, version
+
+
+def governance_sweep_objects(personas) -> dict:
+    """The sweep's governance records: school A's policy and version, school A, a report."""
+    policy, version = published_policy(personas)
+    report = TrusteeReport(trust=personas.trust, term="2026/27 autumn")
+    report.file.save("sweep.pdf", ContentFile(b"%PDF-1.4 sweep"), save=True)
+    return {
+        "policy": ({"policy_id": policy.pk}, None),
+        "policy_version": ({"version_id": version.pk}, None),
+        "school": ({"school_id": personas.a.school.pk}, None),
+        "trustee_report": ({"report_id": report.pk}, None),
+    }
