@@ -6,4 +6,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and schools"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from accounts import signals
+
+        post_migrate.connect(signals.resync_all_grants, sender=self, dispatch_uid="accounts-resync-grants")

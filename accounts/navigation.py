@@ -57,9 +57,12 @@ NAV_ITEMS: list[tuple[str, str, str | Callable | None]] = [
     (
         "Dashboard",
         "governance:dashboard",
-        lambda user: access.has_any(user, Action.VIEW_DASHBOARD) or access.has_any(user, Action.VIEW_AGGREGATES),
+        lambda user: (
+            access.has_any(user, Action.VIEW_DASHBOARD) or access.has_any(user, Action.VIEW_AGGREGATES)
+        ),
     ),
     ("Policies", "governance:policy_list", Action.MANAGE_POLICIES),
+    ("Training", "governance:training_list", Action.MANAGE_POLICIES),
     ("Trustees' reports", "governance:trustee_reports", Action.VIEW_TRUSTEE_REPORTS),
 ]
 

@@ -21,3 +21,13 @@ def membership_changed(sender, instance: Membership, **kwargs) -> None:
 def school_saved(sender, instance: School, created: bool, raw: bool = False, **kwargs) -> None:
     if created and not raw:
         access.sync_trust(instance.trust_id)
+
+
+def resync_all_grants(sender, app_config=None, using="default", **kwargs) -> None:
+    """After migrations, bring every member's grants in line with the role table, so a change to
+    accounts.roles (a new action, a role given more) reaches existing people on the next deploy."""
+    if app_config is None or app_config.label != "accounts":
+        return
+    user_ids = list(Membership.objects.using(using).values_list("user_id", flat=True).distinct())
+    for start in range(0, len(user_ids), 5000):
+        access.sync_permissions(user_ids[start : start + 5000])

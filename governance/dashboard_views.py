@@ -43,7 +43,9 @@ def school_dashboard(request, school_id):
     if school_id not in schools:
         raise Http404
     figures = dashboards.dashboard(school_ids=[school_id])
-    return render(request, "governance/dashboard.html", {"d": figures, "single_school": True, "school_page": True})
+    return render(
+        request, "governance/dashboard.html", {"d": figures, "single_school": True, "school_page": True}
+    )
 
 
 def _trusts_reported_to(user) -> list:
@@ -81,4 +83,6 @@ def trustee_report_download(request, report_id):
     except TrusteeReport.DoesNotExist:
         raise Http404 from None
     audit_record(verb=AuditEntry.Verb.DOWNLOAD, obj=report, request=request)
-    return private_file_response(report.file, download_name=f"trustees-report-{report.term.replace('/', '-').replace(' ', '-')}.pdf")
+    return private_file_response(
+        report.file, download_name=f"trustees-report-{report.term.replace('/', '-').replace(' ', '-')}.pdf"
+    )

@@ -144,7 +144,8 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
         by_kind[row["kind"]][row["severity"]] += row["n"]
 
     # Query 3: takedowns finished in the trend window, by school and month, and those in time.
-    start = (today.replace(day=1) - timedelta(days=31 * (TREND_MONTHS - 1))).replace(day=1)
+    months_back = today.year * 12 + today.month - 1 - (TREND_MONTHS - 1)
+    start = date(months_back // 12, months_back % 12 + 1, 1)
     since = datetime.combine(start, time.min, tzinfo=tz)
     trend: dict[date, list[int]] = {}
     for row in (
@@ -159,7 +160,11 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
     ):
         figures[row["school_id"]].takedowns += row["n"]
         figures[row["school_id"]].takedowns_in_time += row["in_time"]
-        month = timezone.localtime(row["month"], tz).date() if isinstance(row["month"], datetime) else row["month"]
+        month = (
+            timezone.localtime(row["month"], tz).date()
+            if isinstance(row["month"], datetime)
+            else row["month"]
+        )
         counts = trend.setdefault(month, [0, 0])
         counts[0] += row["n"]
         counts[1] += row["in_time"]
@@ -194,7 +199,10 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
             next_review_due__lte=today + timedelta(days=REVIEW_WINDOW_DAYS),
         )
         .values("school_id")
-        .annotate(overdue=Count("id", filter=Q(next_review_due__lt=today)), soon=Count("id", filter=Q(next_review_due__gte=today)))
+        .annotate(
+            overdue=Count("id", filter=Q(next_review_due__lt=today)),
+            soon=Count("id", filter=Q(next_review_due__gte=today)),
+        )
         .order_by()
     ):
         figures[row["school_id"]].accounts_overdue = row["overdue"]
@@ -245,7 +253,10 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
     acknowledgements = (
         Acknowledgement.objects.filter(version_id__in=[v["id"] for v in versions], user__is_active=True)
         .filter(user__memberships__school_id__in=ids, user__memberships__role__in=SCHOOL_WORKFORCE)
-        .filter(Q(version__policy__school__isnull=True) | Q(version__policy__school_id=F("user__memberships__school_id")))
+        .filter(
+            Q(version__policy__school__isnull=True)
+            | Q(version__policy__school_id=F("user__memberships__school_id"))
+        )
         .values(school_id=F("user__memberships__school_id"))
         .annotate(n=Count("id", distinct=True))
         .order_by()
@@ -259,7 +270,9 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
         TrainingAttendance.objects.filter(
             session__school_id__in=ids, session__kind=TrainingSession.Kind.STAFF, session__term=term
         )
-        .filter(user__memberships__school_id=F("session__school_id"), user__memberships__role__in=SCHOOL_WORKFORCE)
+        .filter(
+            user__memberships__school_id=F("session__school_id"), user__memberships__role__in=SCHOOL_WORKFORCE
+        )
         .values(school_id=F("session__school_id"))
         .annotate(n=Count("user_id", distinct=True))
         .order_by()
@@ -284,7 +297,9 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
     cursor = start
     while cursor <= today:
         done, in_time = trend.get(cursor, [0, 0])
-        months.append({"month": cursor, "takedowns": done, "in_time": in_time, "percent": percent(in_time, done)})
+        months.append(
+            {"month": cursor, "takedowns": done, "in_time": in_time, "percent": percent(in_time, done)}
+        )
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     consent_rows = [
         {

@@ -99,17 +99,13 @@ class Notification(models.Model):
         NOT_SENT = "not_sent", "Portal only"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    email_status = models.CharField(
-        max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
-    )
+    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_last_error = models.CharField(max_length=300, blank=True)
@@ -139,6 +135,7 @@ from governance.register_models import (  # noqa: E402, F401
     RetentionReview,
     RetentionRule,
     TrainingAttendance,
+    TrainingReminder,
     TrainingSession,
     TrusteeReport,
 )

@@ -85,7 +85,9 @@ def versions_awaiting(user) -> list[PolicyVersion]:
     acknowledged = Acknowledgement.objects.filter(version=OuterRef("pk"), user=user)
     return list(
         current_versions()
-        .filter(Q(policy__school_id__in=schools) | Q(policy__school__isnull=True, policy__trust_id__in=trusts))
+        .filter(
+            Q(policy__school_id__in=schools) | Q(policy__school__isnull=True, policy__trust_id__in=trusts)
+        )
         .exclude(Exists(acknowledged))
         .select_related("policy", "policy__school")
         .order_by("policy__title")

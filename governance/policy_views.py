@@ -38,7 +38,9 @@ def _require_manage(user, policy: Policy) -> None:
 @access.require(Action.MANAGE_POLICIES)
 @require_http_methods(["GET"])
 def policy_list(request):
-    return render(request, "governance/policy_list.html", {"policies": policies.policy_register(request.user)})
+    return render(
+        request, "governance/policy_list.html", {"policies": policies.policy_register(request.user)}
+    )
 
 
 @login_required
@@ -50,7 +52,9 @@ def policy_create(request):
     trust_ids = {s.trust_id for s in schools} | {t.pk for t in trusts}
     owners = (
         User.objects.filter(is_active=True, memberships__trust_id__in=trust_ids)
-        .filter(Q(memberships__role__in=SCHOOL_WORKFORCE) | Q(memberships__role__in=policies.TRUST_STAFF_ROLES))
+        .filter(
+            Q(memberships__role__in=SCHOOL_WORKFORCE) | Q(memberships__role__in=policies.TRUST_STAFF_ROLES)
+        )
         .distinct()
         .order_by("full_name")
     )
@@ -58,7 +62,11 @@ def policy_create(request):
     if request.method == "POST" and form.is_valid():
         trust, school = form.cleaned_data["scope"]
         policy = policies.policy_create(
-            user=request.user, trust=trust, school=school, title=form.cleaned_data["title"], owner=form.cleaned_data["owner"]
+            user=request.user,
+            trust=trust,
+            school=school,
+            title=form.cleaned_data["title"],
+            owner=form.cleaned_data["owner"],
         )
         messages.success(request, f"{policy.title} added to the register. Add its first version.")
         return redirect("governance:version_add", policy_id=policy.pk)
@@ -66,6 +74,7 @@ def policy_create(request):
 
 
 @login_required
+@access.require(Action.MANAGE_POLICIES)
 @require_http_methods(["GET"])
 def policy_detail(request, policy_id):
     policy = _policy_for(request.user, policy_id)
@@ -80,6 +89,7 @@ def policy_detail(request, policy_id):
 
 
 @login_required
+@access.require(Action.MANAGE_POLICIES)
 @require_http_methods(["GET", "POST"])
 def version_add(request, policy_id):
     policy = _policy_for(request.user, policy_id)
@@ -93,6 +103,7 @@ def version_add(request, policy_id):
 
 
 @login_required
+@access.require(Action.MANAGE_POLICIES)
 @require_POST
 def version_publish(request, version_id):
     try:
@@ -103,7 +114,9 @@ def version_publish(request, version_id):
         raise Http404 from None
     _require_manage(request.user, version.policy)
     asked = policies.policy_version_publish(user=request.user, version=version)
-    messages.success(request, f"Version {version.number} published. {asked} members of staff were asked to read it.")
+    messages.success(
+        request, f"Version {version.number} published. {asked} members of staff were asked to read it."
+    )
     return redirect("governance:policy_detail", policy_id=version.policy_id)
 
 

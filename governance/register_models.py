@@ -99,7 +99,9 @@ class Acknowledgement(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="acknowledgements")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acknowledgements")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
     acknowledged_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -258,9 +260,25 @@ class TrusteeReport(models.Model):
         ordering = ["-generated_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["trust", "term"], condition=Q(scheduled=True), name="trusteereport_one_scheduled_per_term"
+                fields=["trust", "term"],
+                condition=Q(scheduled=True),
+                name="trusteereport_one_scheduled_per_term",
             ),
         ]
 
     def __str__(self) -> str:
         return f"Trustees' report {self.term}"
+
+
+class TrainingReminder(models.Model):
+    """A "training due" reminder already sent to a member of staff for a term (sent once)."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    term = models.CharField(max_length=20)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "term"], name="trainingreminder_once_per_term"),
+        ]

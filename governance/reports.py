@@ -23,7 +23,9 @@ def trustee_report_pdf(*, trust: Trust) -> bytes:
     return render_pdf("governance/print/trustee_report.html", {"d": figures, "trust": trust})
 
 
-def trustee_report_generate(*, trust: Trust, user: User | None = None, scheduled: bool = False) -> TrusteeReport | None:
+def trustee_report_generate(
+    *, trust: Trust, user: User | None = None, scheduled: bool = False
+) -> TrusteeReport | None:
     """Generate and keep a trustees' report; the termly run makes at most one per term."""
     term = term_of(timezone.localdate())
     if scheduled and TrusteeReport.objects.filter(trust=trust, term=term, scheduled=True).exists():

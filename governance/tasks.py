@@ -42,3 +42,11 @@ def make_termly_trustee_reports() -> int:
     from governance.reports import termly_report_sweep
 
     return termly_report_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def remind_training_due() -> int:
+    """Tell staff with no online safety training this term (once a term each)."""
+    from governance.training import training_due_sweep
+
+    return training_due_sweep()

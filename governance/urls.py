@@ -17,7 +17,9 @@ urlpatterns += [
     path("policies/new/", policy_views.policy_create, name="policy_create"),
     path("policies/<uuid:policy_id>/", policy_views.policy_detail, name="policy_detail"),
     path("policies/<uuid:policy_id>/versions/new/", policy_views.version_add, name="version_add"),
-    path("policies/versions/<uuid:version_id>/publish/", policy_views.version_publish, name="version_publish"),
+    path(
+        "policies/versions/<uuid:version_id>/publish/", policy_views.version_publish, name="version_publish"
+    ),
     path("policies/versions/<uuid:version_id>/read/", policy_views.policy_read, name="policy_read"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/schools/<uuid:school_id>/", dashboard_views.school_dashboard, name="school_dashboard"),
@@ -28,4 +30,12 @@ urlpatterns += [
         dashboard_views.trustee_report_download,
         name="trustee_report_download",
     ),
+]
+
+from governance import training_views  # noqa: E402
+
+urlpatterns += [
+    path("training/", training_views.training_list, name="training_list"),
+    path("training/new/", training_views.training_new, name="training_new"),
+    path("training/<uuid:session_id>/", training_views.training_detail, name="training_detail"),
 ]

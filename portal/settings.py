@@ -285,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.remind_policy_acknowledgements",
         "schedule": crontab(hour=8, minute=20, day_of_week="mon"),
     },
+    "governance-remind-training-due": {
+        "task": "governance.tasks.remind_training_due",
+        "schedule": crontab(hour=8, minute=30, day_of_week="mon"),
+    },
     "governance-termly-trustee-reports": {
         # Daily, but a report is made only once per term (the first day of each term).
         "task": "governance.tasks.make_termly_trustee_reports",

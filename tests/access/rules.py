@@ -252,3 +252,13 @@ RULES.update(
         ),
     }
 )
+# The sweep's training session is a staff session of school A.
+RULES.update(
+    {
+        "governance:training_list": Rule("action", action=Action.MANAGE_POLICIES),
+        "governance:training_new": Rule("action", action=Action.MANAGE_POLICIES, methods=("GET", "POST")),
+        "governance:training_detail": Rule(
+            "action", action=Action.MANAGE_POLICIES, obj="training_session", methods=("GET", "POST")
+        ),
+    }
+)

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 
 from accounts.roles import Role
 from governance import policies
-from governance.register_models import TrusteeReport
+from governance.register_models import TrainingSession, TrusteeReport
 
 
 def published_policy(personas, *, school=None, title="Social media policy"):
@@ -39,7 +39,15 @@ def governance_sweep_objects(personas) -> dict:
     policy, version = published_policy(personas)
     report = TrusteeReport(trust=personas.trust, term="2026/27 autumn")
     report.file.save("sweep.pdf", ContentFile(b"%PDF-1.4 sweep"), save=True)
+    session = TrainingSession.objects.create(
+        school=personas.a.school,
+        kind=TrainingSession.Kind.STAFF,
+        title="Online safety update",
+        held_on=date(2026, 10, 1),
+        created_by=personas.a[Role.HEADTEACHER],
+    )
     return {
+        "training_session": ({"session_id": session.pk}, None),
         "policy": ({"policy_id": policy.pk}, None),
         "policy_version": ({"version_id": version.pk}, None),
         "school": ({"school_id": personas.a.school.pk}, None),

@@ -80,7 +80,11 @@ def test_review_reminders_go_to_the_owner_once_per_level(personas):
     assert policies.review_reminder_sweep(today=date(2027, 9, 2)) == 1  # "due"
     assert policies.review_reminder_sweep(today=date(2027, 9, 3)) == 0
     assert len(_subjects(owner)) == before + 3
-    assert set(PolicyReminder.objects.filter(user__isnull=True).values_list("level", flat=True)) == {"30d", "7d", "due"}
+    assert set(PolicyReminder.objects.filter(user__isnull=True).values_list("level", flat=True)) == {
+        "30d",
+        "7d",
+        "due",
+    }
 
 
 def test_acknowledgement_reminders_are_weekly_and_skip_those_who_acknowledged(personas):
@@ -105,7 +109,11 @@ def test_register_views_for_managers(personas, client_for):
     assert client_for(personas.a[Role.STAFF]).get(reverse("governance:policy_list")).status_code == 403
     response = head_a.post(
         reverse("governance:policy_create"),
-        {"title": "Photo policy", "scope": f"school:{personas.b.school.pk}", "owner": personas.a[Role.HEADTEACHER].pk},
+        {
+            "title": "Photo policy",
+            "scope": f"school:{personas.b.school.pk}",
+            "owner": personas.a[Role.HEADTEACHER].pk,
+        },
     )
     # School B is not the headteacher's to choose: the form refuses it and nothing is created.
     assert response.status_code == 200 and "Error:" in response.content.decode()

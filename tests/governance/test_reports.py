@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from accounts.models import Pupil, User
 from accounts.roles import Role
-from governance.reports import termly_report_sweep, trustee_report_generate
 from governance.register_models import TrusteeReport
+from governance.reports import termly_report_sweep, trustee_report_generate
 from tests.governance.helpers import published_policy
 
 pytestmark = pytest.mark.django_db
