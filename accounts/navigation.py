@@ -64,6 +64,7 @@ NAV_ITEMS: list[tuple[str, str, str | Callable | None]] = [
     ("Policies", "governance:policy_list", Action.MANAGE_POLICIES),
     ("Training", "governance:training_list", Action.MANAGE_POLICIES),
     ("Trustees' reports", "governance:trustee_reports", Action.VIEW_TRUSTEE_REPORTS),
+    ("Retention", "governance:retention", Action.MANAGE_RETENTION),
 ]
 
 

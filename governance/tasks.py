@@ -50,3 +50,11 @@ def remind_training_due() -> int:
     from governance.training import training_due_sweep
 
     return training_due_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def list_retention_reviews() -> int:
+    """List records whose retention period has ended, for review (never deletes)."""
+    from governance.retention import retention_review_sweep
+
+    return retention_review_sweep()

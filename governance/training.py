@@ -68,18 +68,21 @@ def attendance_record(*, user: User, session: TrainingSession, attendees: list[U
     how many were added. Recording someone twice adds nothing."""
     if not access.can(user, Action.MANAGE_POLICIES, session):
         raise PermissionDenied
-    allowed = staff_of([session.school_id]) if session.kind == TrainingSession.Kind.STAFF else parents_of(session.school_id)
+    allowed = (
+        staff_of([session.school_id])
+        if session.kind == TrainingSession.Kind.STAFF
+        else parents_of(session.school_id)
+    )
     allowed_ids = set(allowed.filter(pk__in=[a.pk for a in attendees]).values_list("pk", flat=True))
     if any(a.pk not in allowed_ids for a in attendees):
         raise ValidationError("Choose people of this school only.")
     before = session.attendance.count()
     TrainingAttendance.objects.bulk_create(
-        [TrainingAttendance(session=session, user=a, recorded_by=user) for a in attendees], ignore_conflicts=True
+        [TrainingAttendance(session=session, user=a, recorded_by=user) for a in attendees],
+        ignore_conflicts=True,
     )
     added = session.attendance.count() - before
-    audit_record(
-        verb=AuditEntry.Verb.UPDATE, obj=session, actor=user, changes={"attendance_added": added}
-    )
+    audit_record(verb=AuditEntry.Verb.UPDATE, obj=session, actor=user, changes={"attendance_added": added})
     return added
 
 

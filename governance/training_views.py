@@ -55,4 +55,6 @@ def training_detail(request, session_id):
         messages.success(request, f"Attendance recorded for {added} {'person' if added == 1 else 'people'}.")
         return redirect("governance:training_detail", session_id=session.pk)
     present = people.filter(pk__in=attended).order_by("full_name")
-    return render(request, "governance/training_detail.html", {"session": session, "form": form, "present": present})
+    return render(
+        request, "governance/training_detail.html", {"session": session, "form": form, "present": present}
+    )

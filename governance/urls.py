@@ -39,3 +39,21 @@ urlpatterns += [
     path("training/new/", training_views.training_new, name="training_new"),
     path("training/<uuid:session_id>/", training_views.training_detail, name="training_detail"),
 ]
+
+from governance import dp_views  # noqa: E402
+
+urlpatterns += [
+    path("data-protection/retention/", dp_views.retention_overview, name="retention"),
+    path("data-protection/retention/<uuid:review_id>/", dp_views.retention_decide, name="retention_decide"),
+    path("data-protection/pupils/<uuid:pupil_id>/", dp_views.subject_access_page, name="subject_access"),
+    path(
+        "data-protection/pupils/<uuid:pupil_id>/export.json",
+        dp_views.subject_access_json,
+        name="subject_access_json",
+    ),
+    path(
+        "data-protection/pupils/<uuid:pupil_id>/export.pdf",
+        dp_views.subject_access_pdf,
+        name="subject_access_pdf",
+    ),
+]

@@ -289,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.remind_training_due",
         "schedule": crontab(hour=8, minute=30, day_of_week="mon"),
     },
+    "governance-list-retention-reviews": {
+        "task": "governance.tasks.list_retention_reviews",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "governance-termly-trustee-reports": {
         # Daily, but a report is made only once per term (the first day of each term).
         "task": "governance.tasks.make_termly_trustee_reports",

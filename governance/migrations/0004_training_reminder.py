@@ -6,23 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0003_policy_training_retention_reports'),
+        ("governance", "0003_policy_training_retention_reports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TrainingReminder',
+            name="TrainingReminder",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('term', models.CharField(max_length=20)),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("term", models.CharField(max_length=20)),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'term'), name='trainingreminder_once_per_term')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "term"), name="trainingreminder_once_per_term")
+                ],
             },
         ),
     ]

@@ -9,3 +9,12 @@ register = template.Library()
 def policy_prompt(user):
     """The banner asking a member of staff to read the policies they have not acknowledged."""
     return {"versions": versions_awaiting(user) if user.is_authenticated else []}
+
+
+@register.inclusion_tag("governance/partials/subject_access_link.html")
+def subject_access_link(user, pupil):
+    """A link to the pupil's subject access export, for the data protection officer only."""
+    from accounts import access
+    from accounts.roles import Action
+
+    return {"pupil": pupil, "show": access.can(user, Action.MANAGE_RETENTION, pupil)}

@@ -262,3 +262,15 @@ RULES.update(
         ),
     }
 )
+# Data protection: school A's listed record and school A's child ("pupil").
+RULES.update(
+    {
+        "governance:retention": Rule("action", action=Action.MANAGE_RETENTION, methods=("GET", "POST")),
+        "governance:retention_decide": Rule(
+            "action", action=Action.MANAGE_RETENTION, obj="retention_review", methods=("POST",)
+        ),
+        "governance:subject_access": Rule("action", action=Action.MANAGE_RETENTION, obj="pupil"),
+        "governance:subject_access_json": Rule("action", action=Action.MANAGE_RETENTION, obj="pupil"),
+        "governance:subject_access_pdf": Rule("action", action=Action.MANAGE_RETENTION, obj="pupil"),
+    }
+)

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 
 from accounts.roles import Role
 from governance import policies
-from governance.register_models import TrainingSession, TrusteeReport
+from governance.register_models import RecordType, RetentionReview, TrainingSession, TrusteeReport
 
 
 def published_policy(personas, *, school=None, title="Social media policy"):
@@ -46,7 +46,16 @@ def governance_sweep_objects(personas) -> dict:
         held_on=date(2026, 10, 1),
         created_by=personas.a[Role.HEADTEACHER],
     )
+    review = RetentionReview.objects.create(
+        trust=personas.trust,
+        school=personas.a.school,
+        record_type=RecordType.CONSENT,
+        object_id="sweep",
+        object_label="Consent answer (2019/20, website)",
+        review_due=date(2023, 1, 1),
+    )
     return {
+        "retention_review": ({"review_id": review.pk}, None),
         "training_session": ({"session_id": session.pk}, None),
         "policy": ({"policy_id": policy.pk}, None),
         "policy_version": ({"version_id": version.pk}, None),

@@ -37,7 +37,9 @@ def test_a_member_of_staff_is_due_until_they_attend_this_terms_training(personas
     assert added == 1
     assert staff not in training.staff_due(school_id=personas.a.school.pk, today=AUTUMN_DAY)
     # Recording the same person again adds nothing.
-    assert training.attendance_record(user=personas.a[Role.HEADTEACHER], session=session, attendees=[staff]) == 0
+    assert (
+        training.attendance_record(user=personas.a[Role.HEADTEACHER], session=session, attendees=[staff]) == 0
+    )
 
 
 def test_attendance_takes_only_people_of_the_sessions_school(personas):
@@ -47,9 +49,12 @@ def test_attendance_takes_only_people_of_the_sessions_school(personas):
             user=personas.a[Role.HEADTEACHER], session=session, attendees=[personas.b[Role.STAFF]]
         )
     parents = _session(personas, kind=TrainingSession.Kind.PARENT)
-    assert training.attendance_record(
-        user=personas.a[Role.HEADTEACHER], session=parents, attendees=[personas.a[Role.PARENT]]
-    ) == 1
+    assert (
+        training.attendance_record(
+            user=personas.a[Role.HEADTEACHER], session=parents, attendees=[personas.a[Role.PARENT]]
+        )
+        == 1
+    )
 
 
 def test_the_training_due_reminder_is_sent_once_a_term(personas):

@@ -1,0 +1,104 @@
+"""Data protection views: the retention schedule and review list, and subject access exports."""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import access
+from accounts.models import Pupil, Trust
+from accounts.roles import Action
+from governance import retention, subject_access
+from governance.register_models import RecordType, RetentionReview
+
+
+class RetentionRuleForm(forms.Form):
+    record_type = forms.ChoiceField(choices=RecordType.choices, widget=forms.HiddenInput)
+    years = forms.IntegerField(label="Years before review", min_value=1, max_value=100)
+
+
+class ReviewDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[(RetentionReview.Outcome.KEEP, "Keep for longer"), (RetentionReview.Outcome.ERASE, "Erase")]
+    )
+
+
+def _trusts(user) -> list[Trust]:
+    return list(
+        Trust.objects.filter(schools__in=access.schools_for(user, Action.MANAGE_RETENTION)).distinct()
+    )
+
+
+@login_required
+@access.require(Action.MANAGE_RETENTION)
+@require_http_methods(["GET", "POST"])
+def retention_overview(request):
+    trusts = _trusts(request.user)
+    if request.method == "POST":
+        form = RetentionRuleForm(request.POST)
+        if form.is_valid():
+            for trust in trusts:
+                retention.retention_rule_set(user=request.user, trust=trust, **form.cleaned_data)
+            messages.success(request, "The retention schedule has been changed.")
+            return redirect("governance:retention")
+        messages.error(request, "Enter a number of years from 1 to 100.")
+    schedules = [
+        (trust, sorted(retention.schedule(trust).values(), key=lambda r: r.record_type)) for trust in trusts
+    ]
+    reviews = retention.reviews_for(request.user).filter(outcome=RetentionReview.Outcome.PENDING)[:200]
+    return render(request, "governance/retention.html", {"schedules": schedules, "reviews": reviews})
+
+
+@login_required
+@access.require(Action.MANAGE_RETENTION)
+@require_POST
+def retention_decide(request, review_id):
+    review = access.get_object_for(request.user, RetentionReview, Action.MANAGE_RETENTION, pk=review_id)
+    form = ReviewDecisionForm(request.POST)
+    if form.is_valid():
+        retention.retention_review_decide(
+            user=request.user, review=review, outcome=form.cleaned_data["outcome"]
+        )
+        messages.success(request, f"Decision recorded for {review.object_label}.")
+    else:
+        messages.error(request, "Choose keep for longer or erase.")
+    return redirect("governance:retention")
+
+
+def _pupil(request, pupil_id) -> Pupil:
+    return access.get_object_for(
+        request.user, Pupil.objects.select_related("school"), Action.MANAGE_RETENTION, pk=pupil_id
+    )
+
+
+@login_required
+@access.require(Action.MANAGE_RETENTION)
+@require_GET
+def subject_access_page(request, pupil_id):
+    return render(request, "governance/subject_access.html", {"pupil": _pupil(request, pupil_id)})
+
+
+@login_required
+@access.require(Action.MANAGE_RETENTION)
+@require_GET
+def subject_access_json(request, pupil_id):
+    export = subject_access.subject_access_export(user=request.user, pupil=_pupil(request, pupil_id))
+    response = HttpResponse(json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{pupil_id}.json"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+@access.require(Action.MANAGE_RETENTION)
+@require_GET
+def subject_access_pdf(request, pupil_id):
+    export = subject_access.subject_access_export(user=request.user, pupil=_pupil(request, pupil_id))
+    response = HttpResponse(subject_access.subject_access_pdf(export=export), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{pupil_id}.pdf"'
+    response["Cache-Control"] = "no-store, private"
+    return response
