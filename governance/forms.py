@@ -79,6 +79,9 @@ class TrainingSessionForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
+        if len(schools) == 1:
+            # One school to choose from: it is the answer, not a question.
+            self.fields["school"].empty_label = None
         self.fields["kind"].choices = TrainingSession.Kind.choices
 
 

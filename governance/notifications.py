@@ -89,9 +89,7 @@ def pending_notification_ids(*, older_than_seconds: int = 30, limit: int = 500) 
     """Notifications still waiting to be emailed (the relay's work list)."""
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     return list(
-        Notification.objects.filter(
-            email_status=Notification.EmailStatus.PENDING, created_at__lte=cutoff
-        )
+        Notification.objects.filter(email_status=Notification.EmailStatus.PENDING, created_at__lte=cutoff)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -16,8 +16,7 @@ from governance.register_models import TrainingSession
 @access.require(Action.MANAGE_POLICIES)
 @require_GET
 def training_list(request):
-    schools = access.schools_queryset(request.user, Action.MANAGE_POLICIES).order_by("name")
-    due = [(school, list(training.staff_due(school_id=school.pk))) for school in schools]
+    due = training.staff_due_by_school(school_ids=access.schools_for(request.user, Action.MANAGE_POLICIES))
     sessions = training.sessions_for(request.user)[:50]
     return render(request, "governance/training_list.html", {"sessions": sessions, "due": due})
 

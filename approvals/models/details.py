@@ -79,7 +79,7 @@ class GroupsMixin:
         if not chosen:
             errors[prefix] = f"Select at least one group for the proposed {what}."
         elif unknown:
-            errors[prefix] = f"Select the proposed {what} from the list."  # noqa: S608 - not SQL
+            errors[prefix] = f"Select the proposed {what} from the list."  # noqa: S608  # nosec B608 - not SQL
         if Group.PUPILS in chosen and not getattr(self, f"{prefix}_pupil_ages").strip():
             errors[f"{prefix}_pupil_ages"] = "Enter the age range of the pupils of the school."
         if Group.OTHER_SCHOOLS in chosen and not getattr(self, f"{prefix}_other_schools").strip():

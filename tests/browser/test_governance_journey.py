@@ -8,6 +8,7 @@ import base64
 import re
 
 import pytest
+from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Pupil
@@ -92,5 +93,71 @@ def test_a_policy_is_published_acknowledged_and_counted(browser, live_server):
 
     # And cannot open any pupil's record.
     for pupil in Pupil.objects.all():
-        response = trustee_page.goto(f"/pupils/{pupil.pk}/")
-        assert response.status in (403, 404), pupil
+        for name in ("accounts:pupil_detail", "consent:pupil", "incidents:chronology"):
+            response = trustee_page.goto(reverse(name, kwargs={"pupil_id": pupil.pk}))
+            assert response.status in (403, 404), (name, pupil)
+
+
+def test_trustees_report_training_and_data_protection_pages(browser, live_server):
+    from datetime import date
+
+    from governance.retention import retention_review_sweep
+    from tests.factories import PupilFactory
+
+    personas = make_personas()
+    # An old safeguarding record for the retention list.
+    from django.utils import timezone
+
+    from incidents import services as incident_services
+    from incidents.models import Kind
+    from incidents.services import PersonInvolved
+
+    adult = PupilFactory(school=personas.a.school, date_of_birth=date(1995, 5, 1))
+    incident_services.incident_report(
+        reporter=personas.a[Role.STAFF],
+        school=personas.a.school,
+        kind=Kind.CYBERBULLYING_PUPIL,
+        seen_at=timezone.now(),
+        description="An old matter",
+        people=[PersonInvolved(role="affected", identity="pupil", pupil=adult)],
+    )
+    retention_review_sweep()
+
+    # The chair of trustees makes this term's report and downloads it.
+    chair = signed_in(browser, live_server, personas[Role.CHAIR_OF_TRUSTEES], two_factor=True)
+    chair.get_by_role("link", name="Trustees' reports").click()
+    chair.get_by_role("button", name="Make a report now").click()
+    chair.get_by_text("The trustees' report has been generated").wait_for()
+    no_violations(chair, "governance-trustee-reports")
+    with chair.expect_download() as download:
+        chair.get_by_role("link", name=re.compile("Download PDF")).first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+
+    # The headteacher records this term's staff training and who attended.
+    head = signed_in(browser, live_server, personas.a[Role.HEADTEACHER], two_factor=True)
+    head.get_by_role("link", name="Training", exact=True).click()
+    head.get_by_role("button", name="Record a session").click()
+    head.get_by_label("Staff online safety training").check()
+    head.get_by_label("Title").fill("Autumn online safety update")
+    head.get_by_label("Date held").fill(timezone.localdate().isoformat())
+    no_violations(head, "governance-training-new")
+    head.get_by_role("button", name="Record session").click()
+    head.get_by_label(str(personas.a[Role.STAFF])).check()
+    head.get_by_role("button", name="Record attendance").click()
+    head.get_by_text("Attendance recorded for 1 person").wait_for()
+    no_violations(head, "governance-training-detail")
+    head.get_by_role("link", name="Training records").click()
+    no_violations(head, "governance-training-list")
+
+    # The data protection officer reviews the listed record and opens a subject access export.
+    dpo = signed_in(browser, live_server, personas[Role.DATA_PROTECTION_OFFICER], two_factor=True)
+    dpo.get_by_role("link", name="Retention").click()
+    no_violations(dpo, "governance-retention")
+    dpo.get_by_role("button", name=re.compile("Keep for longer")).first.click()
+    dpo.get_by_text("Decision recorded").wait_for()
+    dpo.goto(reverse("accounts:pupil_detail", kwargs={"pupil_id": personas.a.child.pk}))
+    dpo.get_by_role("link", name="Subject access export for this pupil").click()
+    no_violations(dpo, "governance-subject-access")
+    with dpo.expect_download() as download:
+        dpo.get_by_role("link", name="Download as JSON").click()
+    assert download.value.suggested_filename.endswith(".json")

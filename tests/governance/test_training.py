@@ -78,3 +78,23 @@ def test_training_pages_for_the_headteacher_only_in_their_school(personas, clien
     assert response.status_code == 200 and session.attendance.count() == 1
     assert client_for(personas.b[Role.HEADTEACHER]).get(url).status_code == 404
     assert client_for(personas.a[Role.STAFF]).get(url).status_code == 403
+
+
+def test_the_due_list_costs_one_query_whatever_the_number_of_schools(personas, django_assert_num_queries):
+    from tests.governance.test_dashboards import _grow
+
+    ids = list(personas.trust.schools.values_list("pk", flat=True))
+    with django_assert_num_queries(1):
+        two = training.staff_due_by_school(school_ids=ids, today=AUTUMN_DAY)
+    _grow(personas, 4)
+    ids = list(personas.trust.schools.values_list("pk", flat=True))
+    with django_assert_num_queries(1):
+        six = training.staff_due_by_school(school_ids=ids, today=AUTUMN_DAY)
+    assert len(two) == 2 and len(six) == 6
+    session = _session(personas)
+    training.attendance_record(
+        user=personas.a[Role.HEADTEACHER], session=session, attendees=[personas.a[Role.STAFF]]
+    )
+    due = dict(training.staff_due_by_school(school_ids=ids, today=AUTUMN_DAY))
+    assert personas.a[Role.STAFF] not in due[personas.a.school]
+    assert personas.b[Role.STAFF] in due[personas.b.school]
