@@ -61,14 +61,15 @@ SUBJECTS = {
     "12h": "Takedown reminder: {ref} – 12 hours left to get the content removed",
     "20h": "Takedown at risk: {ref} – 4 hours left",
     "24h": "Takedown deadline missed: {ref} – 24 hours have passed",
-    "day": "Takedown still outstanding: {ref} – {days} days past the deadline",
+    "day": "Takedown still outstanding: {ref} – {days} past the deadline",
 }
 
 
 def _subject(level: str, takedown: Takedown) -> str:
     ref = takedown.incident.reference
     if level.startswith("day-"):
-        return SUBJECTS["day"].format(ref=ref, days=level.split("-")[1])
+        days = int(level.split("-")[1])
+        return SUBJECTS["day"].format(ref=ref, days=f"{days} day" if days == 1 else f"{days} days")
     return SUBJECTS[level].format(ref=ref)
 
 
