@@ -251,11 +251,15 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
 
     # Query 9: acknowledgements of those versions by staff of each school.
     acknowledgements = (
-        Acknowledgement.objects.filter(version_id__in=[v["id"] for v in versions], user__is_active=True)
-        .filter(user__memberships__school_id__in=ids, user__memberships__role__in=SCHOOL_WORKFORCE)
-        .filter(
+        Acknowledgement.objects.filter(
+            # One filter() call, so every condition is on the same membership row: a person
+            # working in two schools counts in each, but only for the policies of that school.
             Q(version__policy__school__isnull=True)
-            | Q(version__policy__school_id=F("user__memberships__school_id"))
+            | Q(version__policy__school_id=F("user__memberships__school_id")),
+            version_id__in=[v["id"] for v in versions],
+            user__is_active=True,
+            user__memberships__school_id__in=ids,
+            user__memberships__role__in=SCHOOL_WORKFORCE,
         )
         .values(school_id=F("user__memberships__school_id"))
         .annotate(n=Count("id", distinct=True))

@@ -18,3 +18,16 @@ def subject_access_link(user, pupil):
     from accounts.roles import Action
 
     return {"pupil": pupil, "show": access.can(user, Action.MANAGE_RETENTION, pupil)}
+
+
+@register.filter
+def iso_when(value: str | None) -> str:
+    """An ISO timestamp from an export, written as people read it: 25 Nov 2026, 13:02."""
+    from datetime import datetime
+
+    if not value:
+        return ""
+    try:
+        return f"{datetime.fromisoformat(value):%-d %b %Y, %H:%M}"
+    except ValueError:
+        return value

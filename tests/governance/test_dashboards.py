@@ -102,3 +102,19 @@ def test_school_dashboard_for_its_own_school_only(personas, client_for):
     assert dsl_a.get(a_url).status_code == 200
     assert dsl_a.get(b_url).status_code == 404
     assert client_for(personas.a[Role.STAFF]).get(a_url).status_code == 403
+
+
+def test_someone_working_in_two_schools_counts_only_where_the_policy_applies(personas):
+    from tests.factories import membership
+
+    staff = personas.a[Role.STAFF]
+    membership(staff, Role.STAFF, school=personas.b.school)
+    _, version = published_policy(personas)  # school A's policy
+    policies.acknowledgement_record(user=staff, version=version)
+    a, b = dashboards.dashboard(school_ids=[personas.a.school.pk, personas.b.school.pk]).schools
+    assert (a.name, a.acknowledgements) == ("School A", 1)
+    assert (b.name, b.acknowledgements, b.acknowledgements_expected) == ("School B", 0, 0)
+    _, trust_version = published_policy(personas, school=False, title="Trust policy")
+    policies.acknowledgement_record(user=staff, version=trust_version)
+    a, b = dashboards.dashboard(school_ids=[personas.a.school.pk, personas.b.school.pk]).schools
+    assert a.acknowledgements == 2 and b.acknowledgements == 1
