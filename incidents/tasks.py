@@ -5,7 +5,7 @@ from datetime import datetime
 from celery import shared_task
 
 from incidents.escalation import takedown_escalation_sweep
-from incidents.views.staging import purge_stale_staging
+from incidents.staging import purge_stale_staging
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

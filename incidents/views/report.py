@@ -12,15 +12,15 @@ from accounts import access
 from accounts.roles import Action
 from incidents import routing, selectors, services
 from incidents.forms import ReportForm
+from incidents.staging import EvidenceStaging
 from incidents.views.common import apply_errors, reported_incident
-from incidents.views.staging import EvidenceStaging
 
 
 @login_required
 @access.require(Action.REPORT_CONCERN)
 @require_http_methods(["GET", "POST"])
 def report(request):
-    """The report form. Valid files are kept while errors are put right (see views.staging)."""
+    """The report form. Valid files are kept while errors are put right (see incidents.staging)."""
     if request.method == "GET":
         form = ReportForm(user=request.user)
         return render(request, "incidents/report.html", {"form": form, "staged_files": []})

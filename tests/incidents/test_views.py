@@ -601,8 +601,8 @@ def test_platform_ages_are_edited_by_the_trust_administrator_and_audited(persona
 def test_files_kept_for_reports_never_sent_are_purged_after_a_day(personas, client_for):
     from django.core.files.storage import default_storage
 
+    from incidents.staging import EvidenceStaging, purge_stale_staging
     from incidents.tasks import purge_evidence_staging
-    from incidents.views.staging import EvidenceStaging, purge_stale_staging
 
     client = client_for(personas.a[Role.STAFF])
     data = report_data(description="")
