@@ -89,6 +89,9 @@ def _export(client, pupil) -> dict:
 
 def test_subject_access_export_holds_the_pupil_and_nothing_of_another(personas, client_for, tmp_path):
     pupil, other = personas.a.child, personas.a.pupil_record
+    # Names no generated person (a staff member or parent in the export) can share by chance.
+    other.first_name, other.last_name = "Zebedee", "Quillfeather-Marchbanks"
+    other.save(update_fields=["first_name", "last_name"])
     incident = _incident_naming(personas, pupil)
     # Both pupils linked by the DSL afterwards: each link is a step naming that pupil.
     for linked in (pupil, other):
