@@ -138,10 +138,7 @@ def can(user, action: str, obj: Model | None = None) -> bool:
 def scope(queryset: QuerySet, user, action: str, school_field: str = "school") -> QuerySet:
     """Filter a queryset to what the user may see for this action, subject exclusion included."""
     queryset = queryset.filter(**{f"{school_field}__in": schools_for(user, action)})
-    exclusion = getattr(queryset.model, "subject_exclusion_q", None)
-    if exclusion is not None and getattr(user, "is_authenticated", False):
-        queryset = queryset.exclude(exclusion(user))
-    return queryset
+    return _exclude_subjects(queryset, user)
 
 
 def scope_by_action_field(
@@ -159,6 +156,11 @@ def scope_by_action_field(
         if grants.get(str(action)):
             condition |= Q(**{action_field: action, f"{school_field}__in": grants[str(action)]})
     queryset = queryset.filter(condition)
+    return _exclude_subjects(queryset, user)
+
+
+def _exclude_subjects(queryset: QuerySet, user) -> QuerySet:
+    """Drop the rows that name the user as a subject (for models that name subjects)."""
     exclusion = getattr(queryset.model, "subject_exclusion_q", None)
     if exclusion is not None and getattr(user, "is_authenticated", False):
         queryset = queryset.exclude(exclusion(user))

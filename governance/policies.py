@@ -3,6 +3,7 @@ periodic reminders (review due to the owner, acknowledgement outstanding to staf
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,8 @@ from governance.audit import audit_record
 from governance.models import AuditEntry
 from governance.notifications import notify
 from governance.register_models import Acknowledgement, Policy, PolicyReminder, PolicyVersion
+
+log = logging.getLogger(__name__)
 
 # Trust-wide roles that are members of staff (trustees govern; they are not asked to acknowledge).
 TRUST_STAFF_ROLES = frozenset(
@@ -169,7 +172,34 @@ def policy_version_publish(*, user: User, version: PolicyVersion) -> int:
                 school_id=policy.school_id,
                 changes={"published_at": version.published_at.isoformat()},
             )
-        return _ask_to_acknowledge(version, level="published")
+        waiting = (
+            staff_in_scope(policy)
+            .exclude(acknowledgements__version=version)
+            .exclude(pk__in=version.reminders.filter(level="published").values("user"))
+            .count()
+        )
+        transaction.on_commit(lambda: _enqueue_acknowledgement_requests(version.pk))
+    return waiting
+
+
+def _enqueue_acknowledgement_requests(version_id) -> None:
+    """Ask staff to acknowledge in a worker: a trust-wide policy reaches thousands of people. With
+    the queue down the requests are written here instead, so publishing never loses them."""
+    from governance.tasks import ask_policy_acknowledgements
+
+    try:
+        ask_policy_acknowledgements.apply_async(args=[str(version_id)], retry=False)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: do the work in this process
+        log.warning("Queue unavailable; asking for acknowledgements of %s now: %s", version_id, exc)
+        acknowledgement_requests_send(version_id=version_id)
+
+
+def acknowledgement_requests_send(*, version_id) -> int:
+    """Ask every member of staff in scope of a published version to acknowledge it (once each)."""
+    version = PolicyVersion.objects.select_related("policy").get(pk=version_id)
+    if version.published_at is None:
+        return 0
+    return _ask_to_acknowledge(version, level="published")
 
 
 def _ask_to_acknowledge(version: PolicyVersion, *, level: str) -> int:

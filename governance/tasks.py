@@ -21,6 +21,14 @@ def relay_pending_notifications(older_than_seconds: int = 30) -> int:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
+def ask_policy_acknowledgements(version_id: str) -> int:
+    """Ask staff in scope of a newly published policy version to acknowledge it (once each)."""
+    from governance.policies import acknowledgement_requests_send
+
+    return acknowledgement_requests_send(version_id=version_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def remind_policy_reviews() -> int:
     """Remind policy owners as reviews near (30 days, 7 days, due)."""
     from governance.policies import review_reminder_sweep

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.core.files.base import ContentFile
+from django.test import TestCase
 
 from accounts.roles import Role
 from governance import policies
@@ -29,7 +30,9 @@ def published_policy(personas, *, school=None, title="Social media policy"):
         approved_on=date(2026, 9, 1),
         next_review_due=date(2027, 9, 1),
     )
-    policies.policy_version_publish(user=manager, version=version)
+    # Staff are asked once the publication commits (by a worker); run that here.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        policies.policy_version_publish(user=manager, version=version)
     version.refresh_from_db()
     return policy, version
 

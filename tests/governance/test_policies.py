@@ -118,3 +118,14 @@ def test_register_views_for_managers(personas, client_for):
     # School B is not the headteacher's to choose: the form refuses it and nothing is created.
     assert response.status_code == 200 and "Error:" in response.content.decode()
     assert not policy.trust.policies.filter(title="Photo policy").exists()
+
+
+def test_publishing_with_the_queue_down_still_asks_everyone(personas, monkeypatch):
+    from governance import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.ask_policy_acknowledgements, "apply_async", broker_down)
+    published_policy(personas)
+    assert _subjects(personas.a[Role.STAFF]) == ["Please read and acknowledge: Social media policy"]

@@ -127,3 +127,42 @@ def test_a_worker_reconnects_after_the_broker_restarts(celery_workers, private_r
         details=worker.log_tail,
     )
     assert len(emails_to(worker, user.email)) == 1
+
+
+def test_a_published_policy_is_sent_to_staff_by_the_worker(celery_worker, personas):
+    from datetime import date
+
+    from accounts.roles import Role
+    from governance import policies
+
+    a, manager = personas.a, personas[Role.TRUST_ADMINISTRATOR]
+    policy = policies.policy_create(
+        user=manager,
+        trust=personas.trust,
+        school=None,
+        title="Trust policy",
+        owner=a[Role.HEADTEACHER],
+    )
+    version = policies.policy_version_add(
+        user=manager,
+        policy=policy,
+        summary="First version",
+        text="Staff must not befriend pupils on personal accounts.",
+        approved_on=date(2026, 9, 1),
+        next_review_due=date(2027, 9, 1),
+    )
+    with transaction.atomic():
+        waiting = policies.policy_version_publish(user=manager, version=version)
+        # Nobody is asked inside the request: the worker does it once the publication commits.
+        assert not Notification.objects.filter(subject__contains="Trust policy").exists()
+    staff = policies.staff_in_scope(policy)
+    assert waiting == staff.count() > 0
+    wait_until(
+        lambda: Notification.objects.filter(subject__contains="Trust policy").count() == waiting,
+        timeout=DELIVERY_TIMEOUT,
+        what="the worker to ask every member of staff",
+        details=celery_worker.log_tail,
+    )
+    assert set(
+        Notification.objects.filter(subject__contains="Trust policy").values_list("user", flat=True)
+    ) == set(staff.values_list("pk", flat=True))
