@@ -97,8 +97,9 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
-    # The typed username is kept (it may be a mistyped address); never the password. An attempt
-    # on a real account is filed under it, so that trust's log shows who is being guessed at.
+    # An attempt on a real account is filed under it, so that trust's log shows who is being
+    # guessed at. Otherwise what was typed is kept only when it looks like an address: people
+    # type their password into the wrong box, and the log is append-only.
     typed = str(credentials.get("username", "") or "").strip()
     account = User.objects.filter(email__iexact=typed).first() if typed else None
     if account is not None:
@@ -107,6 +108,12 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         audit_record(
             verb=AuditEntry.Verb.LOGIN_FAILED,
             object_type="accounts.user",
-            object_repr=typed[:200],
+            object_repr=typed[:200] if _looks_like_address(typed) else "(not an email address)",
             request=request,
         )
+
+
+def _looks_like_address(typed: str) -> bool:
+    """An email address shape: one @ with something either side and no spaces."""
+    local, at, domain = typed.partition("@")
+    return bool(at and local and "." in domain and "@" not in domain and not any(c.isspace() for c in typed))

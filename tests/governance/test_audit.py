@@ -220,6 +220,14 @@ def test_sign_in_sign_out_and_failed_sign_in_are_logged(personas):
     assert {e.trust_id for e in log} == {personas.trust.pk}
 
 
+def test_a_failed_sign_in_keeps_a_typed_address_but_never_a_typed_password():
+    sign_in(csrf_client(), "nobody@unknown.example", WRONG_PASSWORD)
+    # The admin's sign-in takes any text as the username.
+    Client().post(reverse("admin:login"), {"username": "Correct-Horse battery 9", "password": WRONG_PASSWORD})
+    failed = AuditEntry.objects.filter(verb=AuditEntry.Verb.LOGIN_FAILED, object_id="").order_by("at")
+    assert [e.object_repr for e in failed] == ["nobody@unknown.example", "(not an email address)"]
+
+
 def test_the_address_comes_from_our_own_proxy_only(rf):
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
     assert client_ip(request) == "10.0.0.2"
