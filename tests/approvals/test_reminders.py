@@ -30,6 +30,13 @@ def test_working_days_skip_the_weekend():
     assert reminder_levels_due(at(6), at(12, 11)) == [1, 2]
 
 
+def test_working_days_skip_bank_holidays():
+    christmas_eve = datetime(2026, 12, 24, 10, tzinfo=UK)  # Thursday; 25th, 28th (Boxing Day observed)
+    assert add_working_days(christmas_eve, 1) == datetime(2026, 12, 29, 10, tzinfo=UK)
+    before_easter = datetime(2027, 3, 25, 10, tzinfo=UK)  # Good Friday and Easter Monday follow
+    assert add_working_days(before_easter, 2) == datetime(2027, 3, 31, 10, tzinfo=UK)
+
+
 @pytest.mark.django_db
 def test_a_request_waiting_too_long_reminds_its_next_deciders_once(personas):
     a = personas.a
