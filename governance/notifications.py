@@ -5,9 +5,10 @@ notification row is the outbox, and ``relay_pending_notifications`` delivers wha
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
@@ -65,13 +66,17 @@ def notification_deliver(*, notification_id) -> bool:
             "This message was sent by your trust's social media portal."
         )
         notification.email_attempts += 1
+        # One Message-ID per notification: should a worker die between sending and recording it,
+        # the relay's second copy carries the same ID, and mail systems recognise it as a repeat.
+        email = EmailMessage(
+            subject=notification.subject,
+            body=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.user.email],
+            headers={"Message-ID": f"<notification-{notification.pk}@{_mail_domain()}>"},
+        )
         try:
-            send_mail(
-                subject=notification.subject,
-                message=message,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[notification.user.email],
-            )
+            email.send()
         except Exception as exc:  # noqa: BLE001 - a mail server failure is retried by the relay
             notification.email_last_error = str(exc)[:300]
             if notification.email_attempts >= MAX_ATTEMPTS:
@@ -83,6 +88,11 @@ def notification_deliver(*, notification_id) -> bool:
         notification.email_sent_at = timezone.now()
         notification.save(update_fields=["email_attempts", "email_status", "email_sent_at"])
         return True
+
+
+def _mail_domain() -> str:
+    """The domain the portal's Message-IDs are minted under (its own address's host)."""
+    return urlsplit(settings.PORTAL_BASE_URL).hostname or "portal.invalid"
 
 
 def pending_notification_ids(*, older_than_seconds: int = 30, limit: int = 500) -> list:
