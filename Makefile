@@ -22,15 +22,18 @@ PYTEST_ARGS ?=
 
 APP_PACKAGES := portal accounts governance approvals incidents consent
 
-.PHONY: help run test lint check-deploy install install-test system-deps system-deps-test assets \
-	migrate clean
+.PHONY: help run test lint check-deploy bench load install install-test install-load system-deps \
+	system-deps-test assets migrate clean
 
 help:
 	@echo "make run           serve the portal with demo data on http://127.0.0.1:8000"
 	@echo "make test          run the tests (PostgreSQL and Redis on 127.0.0.1; DATABASE_URL and"
 	@echo "                   CELERY_BROKER_URL override them)"
-	@echo "make lint          ruff check, ruff format --check and bandit"
+	@echo "make lint          ruff check, ruff format --check, bandit and semgrep (.semgrep/)"
 	@echo "make check-deploy  Django's deployment checks with production-like settings"
+	@echo "make bench         seed trust-scale data in PostgreSQL and print server times and query"
+	@echo "                   counts of the main pages and jobs (BENCH_DATABASE_URL overrides it)"
+	@echo "make load          load-test the main pages through gunicorn on the benchmark's data"
 	@echo "make clean         remove the virtual environment, built assets and local data (var/)"
 
 # --- Installation (each step is skipped when already done) ---------------------------------
@@ -49,6 +52,10 @@ $(VENV_STAMP): pyproject.toml
 install: system-deps $(VENV_STAMP)
 
 install-test: system-deps-test $(VENV_STAMP)
+
+# The load generator is kept out of the everyday environment.
+install-load: install
+	$(PY) -m pip install --quiet -e ".[dev,load]"
 
 # The front-end build (GOV.UK Frontend compiled by npm); redone when its inputs change or
 # node_modules is gone (the browser tests read axe-core from there).
@@ -83,6 +90,12 @@ lint: install
 	@# Low-severity findings are ruff's S rules, reviewed line by line with noqa; bandit gates
 	@# the medium and high ones.
 	$(VENV)/bin/bandit -q -ll -r $(APP_PACKAGES) -x '*/migrations/*'
+	@# The project's own rules (.semgrep/): offline, no metrics, any finding fails.
+	$(VENV)/bin/semgrep scan --quiet --error --metrics=off --disable-version-check \
+		--config .semgrep/rules $(APP_PACKAGES) templates
+	@# Each rule fires on its own test cases and nowhere else.
+	$(VENV)/bin/semgrep --test --quiet --metrics=off --disable-version-check \
+		--config .semgrep/rules .semgrep/tests
 
 # Production-like settings: DEBUG off, a long random key, a real host name.
 check-deploy: install
@@ -90,6 +103,21 @@ check-deploy: install
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	DJANGO_ALLOWED_HOSTS=portal.example \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+# --- Measuring -----------------------------------------------------------------------------------
+
+# Trust-scale data in its own PostgreSQL database; the table is printed and written to docs/.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+BENCH_ARGS ?=
+
+bench: export DATABASE_URL := $(BENCH_DATABASE_URL)
+bench: export DJANGO_SETTINGS_MODULE := portal.settings
+bench: install assets
+	$(MANAGE) bench $(BENCH_ARGS)
+
+load: export DATABASE_URL := $(BENCH_DATABASE_URL)
+load: install-load assets
+	VENV=$(VENV) bash scripts/load-test
 
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles var

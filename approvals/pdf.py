@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from approvals import selectors
 from approvals.models import ApprovalRequest, State
+from governance.printing import html_to_pdf
 
 # What each approver's signature means, in the paper form's words.
 STATEMENTS = {
@@ -40,9 +41,7 @@ FORM_TITLES = {
 
 
 def _html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)
 
 
 def request_pdf(request: ApprovalRequest) -> bytes:

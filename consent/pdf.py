@@ -6,17 +6,16 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from governance.printing import html_to_pdf
+
 
 def render_pdf(template_name: str, context: dict) -> bytes:
     """Render a template (HTML and print CSS, no external resources) to PDF bytes."""
-    from weasyprint import HTML
-
     html = render_to_string(
         template_name,
         {**context, "trust_name": settings.PORTAL_TRUST_NAME, "generated_at": timezone.localtime()},
     )
-    # No base URL: the document loads nothing from outside itself.
-    return HTML(string=html, base_url=None).write_pdf()
+    return html_to_pdf(html)
 
 
 def event_briefing_pdf(*, event, attendees, by) -> bytes:

@@ -9,27 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.template.loader import render_to_string
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher
 
 from accounts.models import Pupil, School, User
-
-
-class _NoFetch(URLFetcher):
-    """Refuses every resource a document might ask for."""
-
-    def fetch(self, url, headers=None):
-        raise ValueError(f"Portal documents load no resources ({url[:60]})")
+from governance.printing import html_to_pdf
 
 
 def render_pdf(template: str, context: dict) -> bytes:
     """Render a print template to PDF bytes."""
     html = render_to_string(template, context)
-    stylesheet = render_to_string("incidents/print/print.css")
-    fetcher = _NoFetch()
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(
-        stylesheets=[CSS(string=stylesheet, url_fetcher=fetcher)]
-    )
+    return html_to_pdf(html, stylesheet=render_to_string("incidents/print/print.css"))
 
 
 def chronology_pdf(*, pupil: Pupil, entries: list[dict], generated_by: User, generated_at: datetime) -> bytes:

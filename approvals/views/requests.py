@@ -353,6 +353,9 @@ def request_pdf(request, request_id):
 def post_media(request, media_id):
     """A post's photo or video, to those who may see the post."""
     try:
+        # Found by id only to learn its post: nothing is served until request_for_view below has
+        # fetched the post's request through the access layer (404 or 403 otherwise).
+        # nosemgrep: portal-view-fetch-through-access
         media = PostMedia.objects.select_related("post").get(pk=media_id)
     except (PostMedia.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
