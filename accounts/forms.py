@@ -1,9 +1,11 @@
 """Forms of accounts: sign-in, two-factor codes and the pupil directory search."""
 
+import math
 import unicodedata
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import timezone
 
 from accounts.models import YearGroup
 
@@ -63,7 +65,18 @@ class TokenForm(forms.Form):
 
     def clean_otp_token(self) -> str:
         token = self.cleaned_data["otp_token"].strip()
-        if self.device is None or not self.device.verify_token(token):
+        if self.device is None:
+            raise forms.ValidationError("The code is not right or has expired. Enter the current code.")
+        # After a wrong code the device waits (doubling each time) before it checks another; say so,
+        # or a person typing the right code during the wait is told it is wrong.
+        allowed, details = self.device.verify_is_allowed()
+        if not allowed and details.get("locked_until"):
+            wait = max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
+            raise forms.ValidationError(
+                f"Too many wrong codes. Wait {wait} second{'s' if wait != 1 else ''}, then enter the "
+                "current code."
+            )
+        if not self.device.verify_token(token):
             raise forms.ValidationError("The code is not right or has expired. Enter the current code.")
         return token
 

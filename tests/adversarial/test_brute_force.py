@@ -136,7 +136,10 @@ def test_after_a_wrong_code_even_the_right_code_waits(personas):
     # At once: the right code is not even checked.
     response = enter(client, code_for(device))
     assert response.status_code == 200 and not verified(client)
-    assert response.context["form"].errors["otp_token"]
+    # Told to wait, not that the right code is wrong.
+    assert response.context["form"].errors["otp_token"] == [
+        "Too many wrong codes. Wait 1 second, then enter the current code."
+    ]
     device.refresh_from_db()
     assert device.throttling_failure_count == 1  # not checked, so not even counted
     # Once the wait is over, the right code is accepted and the count starts again.
