@@ -110,10 +110,13 @@ check-deploy: install
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 BENCH_ARGS ?=
 
+# Production settings (DEBUG off) want a secret key; a throwaway one unless one is given.
+BENCH_SECRET = $${DJANGO_SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')}
+
 bench: export DATABASE_URL := $(BENCH_DATABASE_URL)
 bench: export DJANGO_SETTINGS_MODULE := portal.settings
 bench: install assets
-	$(MANAGE) bench $(BENCH_ARGS)
+	DJANGO_SECRET_KEY="$(BENCH_SECRET)" $(MANAGE) bench $(BENCH_ARGS)
 
 load: export DATABASE_URL := $(BENCH_DATABASE_URL)
 load: install-load assets

@@ -188,9 +188,11 @@ def years_for_parent(*, parent: User, today: date | None = None) -> list[str]:
     this_year = current_academic_year(today)
     upcoming = next_academic_year(this_year)
     children = access.children_of(parent)
+    # The trusts by subquery: a join from the trust through its schools to every pupil (inside the
+    # OR) let the planner read a whole trust's pupils for one parent's page.
+    trusts = School.objects.filter(pk__in=children.values("school_id")).values("trust_id")
     open_next = Collection.objects.filter(academic_year=upcoming).filter(
-        Q(school__in=children.values("school_id"))
-        | Q(school__isnull=True, trust__schools__pupils__in=children)
+        Q(school__in=children.values("school_id")) | Q(school__isnull=True, trust__in=trusts)
     )
     return [this_year, upcoming] if open_next.exists() else [this_year]
 

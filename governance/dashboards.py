@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -209,19 +209,21 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
         figures[row["school_id"]].accounts_due_soon = row["soon"]
 
     # Query 6: pupils on roll and those with an answer for every purpose, by school and year group.
+    # The answered pupils are counted once, in one pass over the year's answers, and matched by a
+    # hashed IN: a subquery per pupil cost an index probe for each of a trust's 80,000 pupils.
     academic_year = academic_year_for(today)
     fully_answered = (
-        ConsentState.objects.filter(pupil=OuterRef("pk"), academic_year=academic_year)
+        ConsentState.objects.filter(pupil__school_id__in=ids, academic_year=academic_year)
         .values("pupil")
         .annotate(n=Count("pk"))
         .filter(n__gte=len(Purpose.values))
+        .values("pupil")
     )
     consent_years: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for row in (
         Pupil.objects.filter(school_id__in=ids, is_active=True)
-        .annotate(answered=Exists(fully_answered))
         .values("school_id", "year_group")
-        .annotate(total=Count("id"), done=Count("id", filter=Q(answered=True)))
+        .annotate(total=Count("id"), done=Count("id", filter=Q(pk__in=fully_answered)))
         .order_by()
     ):
         figures[row["school_id"]].pupils += row["total"]

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
@@ -74,10 +75,13 @@ def _subject(level: str, takedown: Takedown) -> str:
 
 
 def takedowns_due(now: datetime):
-    """Open takedowns at least 12 hours after their report: the only rows the sweep touches."""
-    return Takedown.objects.filter(
-        closed_at__isnull=True, deadline__lte=now + (WINDOW - FIRST_RUNG)
-    ).select_related("incident")
+    """Open takedowns at least 12 hours after their report, with the rungs already sent: the sweep
+    reads them in two queries and goes on only with those that have a rung still to send."""
+    return (
+        Takedown.objects.filter(closed_at__isnull=True, deadline__lte=now + (WINDOW - FIRST_RUNG))
+        .select_related("incident", "incident__assigned_to")
+        .prefetch_related(Prefetch("notices", queryset=TakedownNotice.objects.only("takedown_id", "level")))
+    )
 
 
 def escalate_takedown(takedown: Takedown, now: datetime) -> int:
@@ -85,17 +89,20 @@ def escalate_takedown(takedown: Takedown, now: datetime) -> int:
     due = levels_due(takedown, now)
     if not due:
         return 0
-    sent_levels = set(TakedownNotice.objects.filter(takedown=takedown).values_list("level", flat=True))
+    # The rungs sent, as prefetched by takedowns_due (or read now for a takedown passed on its own).
+    sent_levels = {notice.level for notice in takedown.notices.all()}
     missing = [level for level in due if level not in sent_levels]
     if not missing:
         return 0
     try:
         with transaction.atomic():
-            locked = Takedown.objects.select_for_update().get(pk=takedown.pk)
-            if locked.closed_at is not None:
+            locked = Takedown.objects.select_for_update().filter(pk=takedown.pk).values("closed_at").first()
+            if locked is None or locked["closed_at"] is not None:
                 return 0
-            for level in missing:
-                TakedownNotice.objects.create(takedown=takedown, level=level)
+            # One insert for every rung; a rung another sweep recorded first fails it all (below).
+            TakedownNotice.objects.bulk_create(
+                [TakedownNotice(takedown=takedown, level=level) for level in missing]
+            )
             # Only the highest rung is sent: a sweep that runs late does not send a burst of stale ones.
             top = missing[-1]
             link = reverse("incidents:detail", args=[takedown.incident_id])
