@@ -50,6 +50,27 @@ SCALES = {
 }
 
 
+def ensure_database(stdout) -> None:
+    """Create the benchmark's PostgreSQL database if it does not exist yet (a fresh machine)."""
+    from django.db.utils import OperationalError
+    from psycopg2 import sql
+
+    try:
+        connection.ensure_connection()
+        return
+    except OperationalError as error:
+        if connection.vendor != "postgresql":
+            raise
+        failure = error
+    name = connection.settings_dict["NAME"]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone():
+            raise failure  # it exists, so the failure was something else: show it
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    stdout.write(f"Created the database {name}.")
+
+
 def seeded_trust() -> Trust | None:
     """The benchmark's trust, if seed_scale has made it."""
     return Trust.objects.filter(name=TRUST_NAME).first()

@@ -49,6 +49,7 @@ class Command(BaseCommand):
             raise CommandError("Give --repeat and --import-repeat of at least 1 and a --warmup of 0 or more.")
         sizes = seed.SCALES[options["scale"]]
         started = time.perf_counter()
+        seed.ensure_database(self.stdout)
         call_command("migrate", interactive=False, verbosity=0)
         if options["reseed"]:
             seed.flush(self.stdout)
