@@ -6,9 +6,7 @@ printed with ``-s``)."""
 from __future__ import annotations
 
 import os
-import random
 import time
-from datetime import date, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -17,39 +15,16 @@ from accounts.models import ParentLink, Pupil, User
 from accounts.roles import Role
 from consent.mis_import import import_run_apply, import_run_preview
 from consent.models import ImportRun
+from portal.benchmark import mis_export
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ROWS = int(os.environ.get("PORTAL_IMPORT_ROWS", "5000"))
-FIRST = "Ava Ben Cara Dev Ella Finn Grace Harry Isla Jack Kai Lily Mia Noah Olivia Priya Ravi Sofia".split()
-LAST = "Ahmed Brown Clarke Davies Evans Green Hughes Iqbal Jones Khan Lewis Morris Nowak Patel Smith".split()
-YEARS = ["R", "Year 1", "Year 2", "3", "4", "5", "6", "Y7", "Y8", "Y9", "Y10", "Y11", "12", "13"]
 
 
-def export(rows: int, seed: int = 7) -> str:
+def export(rows: int) -> str:
     """A SIMS-style export: one or two contacts per pupil, brothers and sisters sharing parents."""
-    rng = random.Random(seed)
-    contact = "Contact {n} Forename,Contact {n} Surname,Contact {n} Email,Contact {n} Relationship,"
-    lines = [
-        "UPN,Legal Forename,Legal Surname,DOB,Year,Reg Group,"
-        + contact.format(n=1)
-        + "Contact 1 Parental Responsibility,"
-        + contact.format(n=2)
-        + "Contact 2 Parental Responsibility"
-    ]
-    family = 0
-    for n in range(rows):
-        if n == 0 or rng.random() > 0.25:  # a quarter of pupils have an older brother or sister here
-            family += 1
-        surname = LAST[family % len(LAST)]
-        year = rng.choice(YEARS)
-        dob = date(2008, 9, 1) + timedelta(days=rng.randrange(0, 365 * 14))
-        contact2 = f"Sam,{surname},parent2.{family}@home.example,Father,Y" if family % 3 else ",,,,"
-        lines.append(
-            f"U{n:07d},{rng.choice(FIRST)},{surname},{dob:%d/%m/%Y},{year},{year[-1]}{'ABC'[n % 3]},"
-            f"Alex,{surname},parent1.{family}@home.example,Mother,Y,{contact2}"
-        )
-    return "\n".join(lines) + "\n"
+    return mis_export.export(rows, upn_prefix="U", domain="home.example")
 
 
 def test_a_trust_sized_export_imports_in_minutes_and_again_changes_nothing(personas):
