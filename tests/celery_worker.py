@@ -92,6 +92,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_process_group(process: subprocess.Popen | None, timeout: float) -> None:
+    """SIGTERM a process started in its own group and wait for it; SIGKILL if it lingers."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def file_tail(path: Path, lines: int) -> str:
+    """The last lines of a log file (for failure messages); empty if it is not there yet."""
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
 def redis_reachable(url: str, timeout: float = 1.0) -> bool:
     """True if a Redis server answers PING at the URL."""
     import redis
@@ -242,20 +261,11 @@ class WorkerProcess:
 
     def stop(self) -> None:
         """Warm shutdown (finish the current task), then kill if it lingers."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_process_group(self.process, STOP_TIMEOUT)
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines the worker printed (for failure messages)."""
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return file_tail(self.log_path, lines)
 
     def emails(self) -> list[str]:
         """Every message the worker has written to its mail folder, oldest first."""

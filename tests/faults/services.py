@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.celery_worker import free_port, unavailable, wait_until
+from tests.celery_worker import file_tail, free_port, stop_process_group, unavailable, wait_until
 
 POSTGRES_USER = "postgres"
 
@@ -179,18 +179,7 @@ class Gunicorn:
             return False
 
     def stop(self) -> None:
-        import signal
-
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_process_group(self.process, 10)
 
     def log_tail(self, lines: int = 60) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return file_tail(self.log_path, lines)
