@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.checks import Tags, register
 
 
 class AccountsConfig(AppConfig):
@@ -8,6 +9,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from accounts import signals
+        from accounts import checks, signals
 
         post_migrate.connect(signals.resync_all_grants, sender=self, dispatch_uid="accounts-resync-grants")
+        # Deploy-only: it asks the database, which plain checks (runserver, migrate) must not need.
+        register(checks.check_no_demo_logins, Tags.security, deploy=True)

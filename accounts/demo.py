@@ -1,17 +1,19 @@
-"""Shared pieces of the demo and scale data sets: names, dates of birth, classes, TOTP keys.
+"""Shared pieces of the demo and scale data sets: names, dates of birth, classes, the guard.
 
-Everything here is deterministic given a ``random.Random``, so the same seed always gives the same
-people (the commands seed their own generators and never touch the global one).
+Everything about people is deterministic given a ``random.Random``, so the same seed always gives
+the same people (the commands seed their own generators and never touch the global one). Their
+TOTP keys are the exception: random per database, as anyone's would be.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.core.management.base import CommandError
 from django.utils.text import slugify
 
 from accounts.models import ParentLink
@@ -22,14 +24,44 @@ DEMO_PASSWORD = "Northfield-demo-2026"  # noqa: S105
 # The academic year the data set describes: it starts on 1 September of this year.
 ACADEMIC_YEAR_START = 2026
 
-# Label mixed into the TOTP key so that the key is not simply a hash of the email address.
-_TOTP_LABEL = b"northfield-portal-demo-totp-v1"
+# Every address seed_demo gives ends in the first, every address seed_scale gives in the second.
+# ``.example`` is reserved (RFC 2606), so no real person has one: the deployment check
+# (accounts.checks) recognises the seeded people by them.
+DEMO_DOMAIN_SUFFIX = ".demo.example"
+SCALE_DOMAIN_SUFFIX = ".scale.example"
+
+# Long and plain on purpose: nobody passes it by accident, and it reads as what it does.
+ALLOW_WITHOUT_DEBUG = "--allow-on-production-database"
 
 
-def totp_key_for(email: str) -> str:
-    """A TOTP key (40 hex digits) derived from the email, the same on every run."""
-    digest = hmac.new(_TOTP_LABEL, email.strip().lower().encode(), hashlib.sha1).digest()
-    return digest[:20].hex()
+def add_allow_without_debug(parser) -> None:
+    """The seeds' one way past the DEBUG guard (refuse_without_debug)."""
+    parser.add_argument(
+        ALLOW_WITHOUT_DEBUG,
+        action="store_true",
+        help="Seed even though DEBUG is off. Only for a throwaway database: everyone seeded signs in "
+        "with the password printed in the README.",
+    )
+
+
+def refuse_without_debug(*, command: str, creates: str, allowed: bool) -> None:
+    """Refuse to seed known-password logins unless DEBUG is on or the flag was given.
+
+    DEBUG off is how a real deployment is configured; logins whose password is published would
+    be a way into it.
+    """
+    if settings.DEBUG or allowed:
+        return
+    raise CommandError(
+        f"Refusing to run {command} with DEBUG off: it creates {creates}, all signing in with the "
+        "password printed in the README. On a development machine run it with DJANGO_DEBUG=true "
+        f"(as make run does). If this database really is a throwaway one, give {ALLOW_WITHOUT_DEBUG}."
+    )
+
+
+def new_totp_key() -> str:
+    """A fresh random TOTP key (40 hex digits), as django-otp makes for a real enrolment."""
+    return secrets.token_hex(20)
 
 
 def date_of_birth(year_group: int, rng: random.Random) -> date:

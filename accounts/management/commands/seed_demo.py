@@ -1,7 +1,11 @@
 """Seed the demo trust: three schools, a login for every role, pupils and their families.
 
 Running it again changes nothing: every record is found by its natural key (trust name, URN,
-email, the pupil's MIS id in its school, the parent-and-pupil pair) before it is created.
+email, the pupil's MIS id in its school, the parent-and-pupil pair) before it is created. The
+two-factor keys are random, made once per database, and printed from the database on every run.
+
+It refuses to run with DEBUG off (a real deployment) unless told otherwise: see
+``demo.refuse_without_debug``.
 """
 
 from __future__ import annotations
@@ -349,7 +353,7 @@ def seed_pupil_login(data: DemoData, plan: SchoolPlan, pupils: dict[str, Pupil])
 
 
 def seed_two_factor(data: DemoData) -> dict[object, TOTPDevice]:
-    """A confirmed authenticator for every login whose role needs two-factor, key from the email."""
+    """A confirmed authenticator for every login whose role needs two-factor, with a random key."""
     devices: dict[object, TOTPDevice] = {}
     for login in data.logins:
         if login.role not in TWO_FACTOR_ROLES or login.user.pk in devices:
@@ -357,7 +361,7 @@ def seed_two_factor(data: DemoData) -> dict[object, TOTPDevice]:
         device, _ = TOTPDevice.objects.get_or_create(
             user=login.user,
             name=DEVICE_NAME,
-            defaults={"key": demo.totp_key_for(login.user.email), "confirmed": True},
+            defaults={"key": demo.new_totp_key(), "confirmed": True},
         )
         devices[login.user.pk] = device
     return devices
@@ -365,7 +369,7 @@ def seed_two_factor(data: DemoData) -> dict[object, TOTPDevice]:
 
 def totp_secret(device: TOTPDevice) -> str:
     """The device's secret as an authenticator app takes it (base32, no padding)."""
-    return base64.b32encode(bytes.fromhex(device.key)).decode().rstrip("=")
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
 def login_rows(data: DemoData, devices: dict[object, TOTPDevice]) -> list[dict]:
@@ -384,6 +388,12 @@ def login_rows(data: DemoData, devices: dict[object, TOTPDevice]) -> list[dict]:
     return rows
 
 
+def login_count() -> int:
+    """How many logins the demo has: the trust-wide ones, then per school its workforce, a parent
+    and a pupil."""
+    return len(TRUST_LOGIN_ORDER) + len(SCHOOLS) * (len(SCHOOL_LOGINS) + 2)
+
+
 def seed_feature_records(data: DemoData) -> None:
     """Let each app add its own sample records (its ``demo.seed_demo_records(data)``), so this
     command never imports a feature app and every capability shows real work on a first run."""
@@ -400,8 +410,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="Print only the logins, as a JSON list.")
+        demo.add_allow_without_debug(parser)
 
     def handle(self, *args, **options):
+        demo.refuse_without_debug(
+            command="seed_demo",
+            creates=f"{login_count()} logins (the trust safeguarding lead, the CEO and the data "
+            "protection officer among them)",
+            allowed=options["allow_on_production_database"],
+        )
         validate_password(demo.DEMO_PASSWORD)
         plans = plan_trust()
         with transaction.atomic():
@@ -427,7 +444,10 @@ class Command(BaseCommand):
             f"{parents.distinct().count()} parents and carers."
         )
         self.stdout.write(f"Password for every login above: {demo.DEMO_PASSWORD}")
-        self.stdout.write("Two-factor secrets are for an authenticator app (TOTP, 30 seconds, 6 digits).")
+        self.stdout.write(
+            "Two-factor secrets are for an authenticator app (TOTP, 30 seconds, 6 digits); they were "
+            "made at random for this database when it was first seeded."
+        )
 
     def print_table(self, rows: list[dict]) -> None:
         """The logins as a plain-text table."""

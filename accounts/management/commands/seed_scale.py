@@ -3,6 +3,9 @@
 Rows go in with ``bulk_create`` in batches, a few schools at a time, so memory stays flat. Bulk
 inserts send no signals, so guardian's school grants are written here with
 ``access.sync_permissions`` (itself bulk) for every user created.
+
+Like seed_demo it refuses to run with DEBUG off unless told otherwise (``demo.refuse_without_debug``):
+everyone it creates signs in with the demo password.
 """
 
 from __future__ import annotations
@@ -124,9 +127,16 @@ class Command(BaseCommand):
             "--replace", action="store_true", help="Delete a trust of that name first, with its people."
         )
         parser.add_argument("--seed", type=int, default=2026, help="Seed of the random generator.")
+        demo.add_allow_without_debug(parser)
 
     def handle(self, *args, **options):
         schools, pupils, staff = options["schools"], options["pupils"], options["staff"]
+        demo.refuse_without_debug(
+            command="seed_scale",
+            creates=f"a login for each of {staff:,} staff, the parents and every trust-wide role "
+            "(the chief executive and the trust safeguarding lead among them)",
+            allowed=options["allow_on_production_database"],
+        )
         if schools < 1 or pupils < 0:
             raise CommandError("Give at least one school and a number of pupils that is not negative.")
         if staff < 6 * schools:
@@ -140,7 +150,7 @@ class Command(BaseCommand):
         name = options["trust_name"].strip()
         if not slugify(name):
             raise CommandError("Give the trust a name with letters or digits in it.")
-        self.domain = f"{slugify(name)}.scale.example"
+        self.domain = f"{slugify(name)}{demo.SCALE_DOMAIN_SUFFIX}"
         started = time.perf_counter()
         try:
             with transaction.atomic():
@@ -343,8 +353,8 @@ class Command(BaseCommand):
         return user
 
     def device_for(self, user: User) -> TOTPDevice:
-        """A confirmed authenticator whose key derives from the email (demo.totp_key_for)."""
-        return TOTPDevice(user=user, name=DEVICE_NAME, key=demo.totp_key_for(user.email), confirmed=True)
+        """A confirmed authenticator with a random key (the load test reads it from the database)."""
+        return TOTPDevice(user=user, name=DEVICE_NAME, key=demo.new_totp_key(), confirmed=True)
 
     def insert(self, chunk: Chunk) -> None:
         """Insert a chunk's rows in dependency order, then grant its users their schools."""
