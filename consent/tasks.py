@@ -1,15 +1,11 @@
 """Celery tasks of consent: MIS imports in the background, and the collection's messages."""
 
-import logging
-
 from celery import shared_task
 from django.utils import timezone
 
 from consent import mis_import
 from consent.models import Collection
 from consent.services import collection_send_messages
-
-log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -26,12 +22,9 @@ def apply_import(run_id: str) -> None:
 
 @shared_task
 def resume_stalled_imports() -> int:
-    """Start again any import whose worker was lost or never got it (beat runs it every 5 minutes)."""
-    stalled = mis_import.stalled_import_ids()
-    for run_id, task_name in stalled:
-        log.warning("Import %s had stalled; starting %s again", run_id, task_name)
-        globals()[task_name].delay(run_id)
-    return len(stalled)
+    """Start again any import whose worker was lost or never got it, failing one that keeps stalling
+    (beat runs it every 5 minutes); returns how many were started again."""
+    return len(mis_import.import_runs_resume_stalled())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -27,6 +27,9 @@ Contact columns, for Contact 1 to Contact 4 (each optional):
 A row is rejected, with every reason, when the MIS id, first name, surname, date of birth or year
 group is missing or not understood, the date of birth is in the future, the MIS id already
 appeared on an earlier row, or a contact's email address is not valid. Good rows are imported.
+A file that cannot be read as CSV at all (a line break inside a field not in quotes, a quote mark
+never closed, a null character) fails as a whole, naming the row, and nothing is imported. Row
+numbers are the rows a spreadsheet shows, the header being row 1.
 
 Matching makes a re-run change nothing: pupils are matched on (school, MIS id), parents on email
 address. A pupil's name, date of birth, year group and class follow the file; a pupil not in the
@@ -48,10 +51,13 @@ from consent.mis_import.columns import (
 )
 from consent.mis_import.plan import apply_plan, make_plan
 from consent.mis_import.runs import (
+    MAX_RESTARTS,
     MAX_UPLOAD_BYTES,
+    STALE_MINUTES,
     import_apply,
     import_run_apply,
     import_run_preview,
+    import_runs_resume_stalled,
     import_upload,
     stalled_import_ids,
 )
@@ -59,13 +65,16 @@ from consent.mis_import.runs import (
 __all__ = [
     "CONTACT_COLUMNS",
     "MAX_CONTACTS",
+    "MAX_RESTARTS",
     "MAX_UPLOAD_BYTES",
     "PUPIL_COLUMNS",
+    "STALE_MINUTES",
     "ImportFileError",
     "apply_plan",
     "import_apply",
     "import_run_apply",
     "import_run_preview",
+    "import_runs_resume_stalled",
     "import_upload",
     "make_plan",
     "parse_date",

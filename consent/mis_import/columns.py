@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -12,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from accounts.models import ParentLink, YearGroup
+
+log = logging.getLogger(__name__)
 
 MAX_CONTACTS = 4
 
@@ -83,7 +87,7 @@ def _key(name: str) -> str:
 
 
 class ImportFileError(ValueError):
-    """The file as a whole cannot be read (no header, a needed column missing, not text)."""
+    """The file as a whole cannot be read (no header, a needed column missing, a row that is not CSV)."""
 
 
 def map_columns(header: list[str]) -> tuple[dict[str, int], dict[int, dict[str, int]]]:
@@ -239,14 +243,70 @@ def _dialect(sample: str):
         return csv.excel
 
 
+# What the csv module's errors mean to someone holding the file, by the start of their message.
+_CSV_ERRORS = {
+    # A carriage return on its own, mid-field: typically a note or address typed with a line break
+    # in the MIS and exported without quotes.
+    "new-line character seen in unquoted field": (
+        "a line break inside a field that is not in quotes. "
+        "Save the file from the MIS again as CSV, or put quotes round the field."
+    ),
+    # Almost always a quote mark that opens a field and is never closed, so the rest of the file
+    # is read as one field.
+    "field larger than field limit": (
+        'a field is longer than {limit:,} characters, usually because a quote mark (") opens a field '
+        "and is never closed. Look for a stray quote mark on this row, or save the file from the MIS "
+        "again as CSV."
+    ),
+    # Python before 3.11 refuses NUL characters itself; later versions pass them on (see _records).
+    "line contains NUL": (
+        "the row holds a null character, which a CSV export never has: the file may be a spreadsheet "
+        "or saved as Unicode (UTF-16). Save the file from the MIS again as CSV."
+    ),
+}
+
+
+def _csv_error_message(error: csv.Error, row: int) -> str:
+    """A csv module error in plain English, with the row it happened on."""
+    text = str(error)
+    for start, message in _CSV_ERRORS.items():
+        if text.startswith(start):
+            return f"Row {row}: " + message.format(limit=csv.field_size_limit())
+    return f"Row {row} could not be read as CSV. Save the file from the MIS again as CSV and upload it again."
+
+
+def _records(reader) -> Iterator[tuple[int, list[str]]]:
+    """Each record of the file with its row number; raises ImportFileError on a row it cannot read.
+
+    The row number is the row a spreadsheet shows the record on (the header is row 1), which is
+    the record's position in the file, blank lines included: a field in quotes may hold line
+    breaks, and a spreadsheet shows such a record as one row while reader.line_num counts the
+    physical lines read so far. A record that fails is reported on the row where it starts.
+    """
+    row = 0
+    while True:
+        row += 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            log.info("An MIS export could not be read at row %s: %s", row, error)
+            raise ImportFileError(_csv_error_message(error, row)) from error
+        # PostgreSQL cannot store a NUL in text, and a CSV export never holds one: a file that does
+        # is binary or UTF-16 past the first 8 KB the upload checks.
+        if any("\x00" in value for value in values):
+            raise ImportFileError(f"Row {row}: " + _CSV_ERRORS["line contains NUL"])
+        yield row, values
+
+
 def read_rows(text: str, *, today: date) -> ReadResult:
     """Check every row of the file: the good ones parsed, the rest with every reason they fail."""
-    reader = csv.reader(io.StringIO(text), _dialect(text[:8192]))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError("The file is empty.") from None
-    pupil_cols, contact_cols = map_columns(header)
+    records = _records(csv.reader(io.StringIO(text), _dialect(text[:8192])))
+    header = next(records, None)
+    if header is None:
+        raise ImportFileError("The file is empty.")
+    pupil_cols, contact_cols = map_columns(header[1])
     result = ReadResult()
     first_row_of: dict[str, int] = {}
 
@@ -254,10 +314,9 @@ def read_rows(text: str, *, today: date) -> ReadResult:
         """The trimmed value at a position of a row, empty when the row is short."""
         return values[index].strip() if index is not None and index < len(values) else ""
 
-    for values in reader:
+    for row, values in records:
         if not any(v.strip() for v in values):
             continue
-        row = reader.line_num
         result.total += 1
         reasons: list[str] = []
         warnings: list[str] = []
