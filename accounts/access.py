@@ -167,6 +167,16 @@ def _exclude_subjects(queryset: QuerySet, user) -> QuerySet:
     return queryset
 
 
+def without_subjects(queryset: QuerySet, user) -> QuerySet:
+    """The rows of any query that the user may be shown as figures: those naming them left out.
+
+    Every count, total and chart shown to a person is built on this (or on ``scope``), so that a
+    concern about them changes nothing they can see: not their queue, not their dashboard, not a
+    report's figures. Comparing two pages, or one page before and after, then tells them nothing.
+    """
+    return _exclude_subjects(queryset, user)
+
+
 def get_object_for(
     user,
     queryset: QuerySet | type[Model],

@@ -37,9 +37,10 @@ SCHOOL_ROLES = frozenset(
 )
 TRUST_ROLES = frozenset(set(Role) - SCHOOL_ROLES)
 
-# Every role whose holder must sign in with a second factor (TOTP).
+# Every role whose holder must sign in with a second factor (TOTP). The ICT technician is one: they
+# read reports of inappropriate content and keep the school's filtering records.
 TWO_FACTOR_ROLES = frozenset(
-    {Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.MARKETING_OFFICER} | TRUST_ROLES
+    {Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.MARKETING_OFFICER, Role.ICT_TECHNICIAN} | TRUST_ROLES
 )
 
 # Roles that work in a school (as opposed to pupils and parents, who are its community).
@@ -72,6 +73,9 @@ class Action(models.TextChoices):
     VIEW_AGGREGATES = "view_aggregates", "See aggregate figures"
     VIEW_AUDIT_LOG = "view_audit_log", "See the audit log"
     MANAGE_RETENTION = "manage_retention", "Manage retention and subject access"
+    # Held by the data protection officer and, for a request the officer may not make (one needing
+    # records that name them), by the chief executive.
+    EXPORT_SUBJECT_ACCESS = "export_subject_access", "Make subject access exports"
     ADMINISTER_SCHOOL = "administer_school", "Administer schools, people and imports"
     MANAGE_POLICIES = "manage_policies", "Manage the policy register and training records"
     VIEW_TRUSTEE_REPORTS = "view_trustee_reports", "See the trustees' termly reports"
@@ -123,7 +127,13 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.CEO: frozenset(
-        {A.VIEW_DASHBOARD, A.VIEW_AGGREGATES, A.HANDLE_STAFF_CONDUCT, A.VIEW_TRUSTEE_REPORTS}
+        {
+            A.VIEW_DASHBOARD,
+            A.VIEW_AGGREGATES,
+            A.HANDLE_STAFF_CONDUCT,
+            A.VIEW_TRUSTEE_REPORTS,
+            A.EXPORT_SUBJECT_ACCESS,
+        }
     ),
     Role.CHAIR_OF_TRUSTEES: frozenset(
         {A.VIEW_AGGREGATES, A.HANDLE_HEADTEACHER_CONDUCT, A.VIEW_TRUSTEE_REPORTS}
@@ -133,6 +143,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         {
             A.VIEW_PUPIL_DIRECTORY,
             A.MANAGE_RETENTION,
+            A.EXPORT_SUBJECT_ACCESS,
             A.VIEW_AUDIT_LOG,
             A.VIEW_AGGREGATES,
             A.VIEW_TRUSTEE_REPORTS,

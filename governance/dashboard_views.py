@@ -30,7 +30,7 @@ def dashboard(request):
     schools = dashboard_schools(request.user)
     if not schools:
         raise PermissionDenied
-    figures = dashboards.dashboard(school_ids=schools)
+    figures = dashboards.dashboard(school_ids=schools, viewer=request.user)
     return render(request, "governance/dashboard.html", {"d": figures, "single_school": len(schools) == 1})
 
 
@@ -42,7 +42,7 @@ def school_dashboard(request, school_id):
         raise PermissionDenied
     if school_id not in schools:
         raise Http404
-    figures = dashboards.dashboard(school_ids=[school_id])
+    figures = dashboards.dashboard(school_ids=[school_id], viewer=request.user)
     return render(
         request, "governance/dashboard.html", {"d": figures, "single_school": True, "school_page": True}
     )

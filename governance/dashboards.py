@@ -2,6 +2,10 @@
 
 Every figure is a count grouped by school in the database, so a dashboard costs the same fixed
 number of queries for 2 schools or 100, and nothing here names a pupil or a member of staff.
+
+Figures are computed for the person who will read them (``viewer``): the records naming them as a
+subject are left out of every count, the same way their queue leaves them out, so that a concern
+about a headteacher or a DSL never shows on their own dashboard as "one more open incident".
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from django.db.models import Count, F, Min, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import Membership, Pupil, School, YearGroup
 from accounts.roles import SCHOOL_WORKFORCE
 from approvals.models import FINAL_STATES, ApprovalRequest, OfficialAccount, State
@@ -121,8 +126,14 @@ class Dashboard:
         return [{"label": f"{m['month']:%B %Y}", "percent": m["percent"]} for m in self.takedown_trend]
 
 
-def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
-    """The figures for these schools (one school, or every school of a trust) in fixed queries."""
+def dashboard(*, school_ids, viewer, today: date | None = None) -> Dashboard:
+    """The figures for these schools (one school, or every school of a trust) in fixed queries,
+    as ``viewer`` may see them: records naming the viewer are not counted. ``viewer=None`` counts
+    everything (for a document that no single person's view decides)."""
+
+    def seen(queryset):
+        return access.without_subjects(queryset, viewer) if viewer is not None else queryset
+
     now = timezone.now()
     today = today or timezone.localdate()
     tz = timezone.get_current_timezone()
@@ -134,7 +145,7 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
     # Query 2: open incidents by school, kind and severity.
     by_kind: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in (
-        Incident.objects.filter(school_id__in=ids)
+        seen(Incident.objects.filter(school_id__in=ids))
         .exclude(status=Status.CLOSED)
         .values("school_id", "kind", "severity")
         .annotate(n=Count("id"))
@@ -149,7 +160,7 @@ def dashboard(*, school_ids, today: date | None = None) -> Dashboard:
     since = datetime.combine(start, time.min, tzinfo=tz)
     trend: dict[date, list[int]] = {}
     for row in (
-        Takedown.objects.filter(school_id__in=ids, opened_at__gte=since)
+        seen(Takedown.objects.filter(school_id__in=ids, opened_at__gte=since))
         .annotate(month=TruncMonth("opened_at", tzinfo=tz))
         .values("school_id", "month")
         .annotate(

@@ -71,34 +71,85 @@ def retention_decide(request, review_id):
 
 def _pupil(request, pupil_id) -> Pupil:
     return access.get_object_for(
-        request.user, Pupil.objects.select_related("school"), Action.MANAGE_RETENTION, pk=pupil_id
+        request.user, Pupil.objects.select_related("school"), Action.EXPORT_SUBJECT_ACCESS, pk=pupil_id
     )
 
 
+def _page(request, pupil: Pupil, *, conflicted: bool, status: int = 200):
+    """The export page; when the export would need records naming the person asking for it, it
+    says who can make it instead."""
+    context = {
+        "pupil": pupil,
+        # The chief executive reaches this page from a notification, not the pupil directory.
+        "back_to_pupil": access.can(request.user, Action.VIEW_PUPIL_DIRECTORY, pupil),
+        "conflicted": conflicted,
+    }
+    if conflicted:
+        context["instead"] = subject_access.officers_instead(user=request.user, pupil=pupil)
+    return render(request, "governance/subject_access.html", context, status=status)
+
+
 @login_required
-@access.require(Action.MANAGE_RETENTION)
+@access.require(Action.EXPORT_SUBJECT_ACCESS)
 @require_GET
 def subject_access_page(request, pupil_id):
-    return render(request, "governance/subject_access.html", {"pupil": _pupil(request, pupil_id)})
+    pupil = _pupil(request, pupil_id)
+    return _page(request, pupil, conflicted=subject_access.is_conflicted(user=request.user, pupil=pupil))
 
 
 @login_required
-@access.require(Action.MANAGE_RETENTION)
+@access.require(Action.EXPORT_SUBJECT_ACCESS)
+@require_POST
+def subject_access_refer(request, pupil_id):
+    pupil = _pupil(request, pupil_id)
+    if not subject_access.is_conflicted(user=request.user, pupil=pupil):
+        # Nothing stops this person making the export themselves.
+        return redirect("governance:subject_access", pupil_id=pupil.pk)
+    people = subject_access.subject_access_refer(user=request.user, pupil=pupil)
+    if people:
+        messages.success(
+            request, "The request has been passed to " + ", ".join(p.full_name for p in people) + "."
+        )
+    else:
+        messages.error(
+            request, "There is nobody else with this duty in the portal. Ask the trust to appoint one."
+        )
+    return redirect("governance:subject_access", pupil_id=pupil.pk)
+
+
+def _export_or_conflict(request, pupil_id, make_response):
+    pupil = _pupil(request, pupil_id)
+    try:
+        export = subject_access.subject_access_export(user=request.user, pupil=pupil)
+    except subject_access.SubjectAccessConflict:
+        return _page(request, pupil, conflicted=True, status=409)
+    response = make_response(export)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+@access.require(Action.EXPORT_SUBJECT_ACCESS)
 @require_GET
 def subject_access_json(request, pupil_id):
-    export = subject_access.subject_access_export(user=request.user, pupil=_pupil(request, pupil_id))
-    response = HttpResponse(json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="subject-access-{pupil_id}.json"'
-    response["Cache-Control"] = "no-store, private"
-    return response
+    def make(export):
+        response = HttpResponse(
+            json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json"
+        )
+        response["Content-Disposition"] = f'attachment; filename="subject-access-{pupil_id}.json"'
+        return response
+
+    return _export_or_conflict(request, pupil_id, make)
 
 
 @login_required
-@access.require(Action.MANAGE_RETENTION)
+@access.require(Action.EXPORT_SUBJECT_ACCESS)
 @require_GET
 def subject_access_pdf(request, pupil_id):
-    export = subject_access.subject_access_export(user=request.user, pupil=_pupil(request, pupil_id))
-    response = HttpResponse(subject_access.subject_access_pdf(export=export), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="subject-access-{pupil_id}.pdf"'
-    response["Cache-Control"] = "no-store, private"
-    return response
+    def make(export):
+        pdf = subject_access.subject_access_pdf(export=export)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="subject-access-{pupil_id}.pdf"'
+        return response
+
+    return _export_or_conflict(request, pupil_id, make)

@@ -19,7 +19,7 @@ from incidents.pdf import render_pdf
 
 def trustee_report_pdf(*, trust: Trust) -> bytes:
     """Render the trust's dashboard figures to PDF bytes."""
-    figures = dashboard(school_ids=list(trust.schools.values_list("pk", flat=True)))
+    figures = dashboard(school_ids=list(trust.schools.values_list("pk", flat=True)), viewer=None)
     return render_pdf("governance/print/trustee_report.html", {"d": figures, "trust": trust})
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
 from accounts.models import Pupil, User
-from accounts.roles import Action
+from accounts.roles import Action, Role
 from consent.models import ConsentAnswer
 from governance.audit import audit_record
 from governance.models import AuditEntry
+from governance.notifications import notify
 from incidents.models import Incident, IncidentEvent, IncidentPerson
 
 
@@ -23,10 +25,68 @@ def _when(value) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
+class SubjectAccessConflict(Exception):
+    """The export would hold records naming the officer who asked for it."""
+
+
+def _incidents_about(pupil: Pupil):
+    return Incident.objects.filter(
+        pk__in=IncidentPerson.objects.filter(pupil=pupil).values("incident_id")
+    )
+
+
+def is_conflicted(*, user: User, pupil: Pupil) -> bool:
+    """Would this pupil's export need records that name the user (and so that they may not see)?"""
+    return _incidents_about(pupil).filter(Incident.subject_exclusion_q(user)).exists()
+
+
+def officers_instead(*, user: User, pupil: Pupil) -> list[User]:
+    """Who should make this pupil's export instead of ``user``: the other data protection officers
+    not named in the pupil's incidents, or, when there is none, the chief executive."""
+    about = _incidents_about(pupil)
+
+    def unconflicted(people) -> list[User]:
+        return [
+            person
+            for person in people.exclude(pk=user.pk).order_by("full_name")
+            if not about.filter(Incident.subject_exclusion_q(person)).exists()
+        ]
+
+    officers = unconflicted(access.holders_of_role(Role.DATA_PROTECTION_OFFICER, pupil.school_id))
+    return officers or unconflicted(access.holders_of_role(Role.CEO, pupil.school_id))
+
+
+def subject_access_refer(*, user: User, pupil: Pupil) -> list[User]:
+    """Pass a pupil's subject access request to the people who may make it instead of ``user``.
+
+    The notification names neither the pupil nor why (it is emailed); the link leads to the export
+    page, which the access layer lets only those people open."""
+    if not access.can(user, Action.EXPORT_SUBJECT_ACCESS, pupil):
+        raise PermissionDenied
+    people = officers_instead(user=user, pupil=pupil)
+    for person in people:
+        notify(
+            user=person,
+            subject="A subject access request has been passed to you",
+            body=f"{user.full_name} cannot make this export and has asked you to make it.",
+            link=reverse("governance:subject_access", kwargs={"pupil_id": pupil.pk}),
+        )
+    audit_record(
+        verb=AuditEntry.Verb.UPDATE,
+        obj=pupil,
+        actor=user,
+        object_repr=f"Subject access request passed on: {pupil}",
+        changes={"passed_to": [None, ", ".join(person.email for person in people)]},
+    )
+    return people
+
+
 def subject_access_export(*, user: User, pupil: Pupil) -> dict:
     """Everything held about the pupil, as plain data (and an audit entry saying who took it)."""
-    if not access.can(user, Action.MANAGE_RETENTION, pupil):
+    if not access.can(user, Action.EXPORT_SUBJECT_ACCESS, pupil):
         raise PermissionDenied
+    if is_conflicted(user=user, pupil=pupil):
+        raise SubjectAccessConflict
     parents = [
         {
             "name": link.parent.full_name,

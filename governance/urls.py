@@ -47,6 +47,11 @@ urlpatterns += [
     path("data-protection/retention/<uuid:review_id>/", dp_views.retention_decide, name="retention_decide"),
     path("data-protection/pupils/<uuid:pupil_id>/", dp_views.subject_access_page, name="subject_access"),
     path(
+        "data-protection/pupils/<uuid:pupil_id>/pass-on/",
+        dp_views.subject_access_refer,
+        name="subject_access_refer",
+    ),
+    path(
         "data-protection/pupils/<uuid:pupil_id>/export.json",
         dp_views.subject_access_json,
         name="subject_access_json",

@@ -350,6 +350,14 @@ class Takedown(models.Model):
     def __str__(self) -> str:
         return f"Takedown for {self.incident}"
 
+    @classmethod
+    def subject_exclusion_q(cls, user) -> Q:
+        """Takedowns of incidents that name the user: hidden from them with the incident."""
+        return Q(incident__in=Incident.objects.filter(Incident.subject_exclusion_q(user)).values("pk"))
+
+    def is_subject(self, user) -> bool:
+        return self.incident.is_subject(user)
+
     @property
     def is_open(self) -> bool:
         return self.closed_at is None

@@ -17,7 +17,7 @@ def subject_access_link(user, pupil):
     from accounts import access
     from accounts.roles import Action
 
-    return {"pupil": pupil, "show": access.can(user, Action.MANAGE_RETENTION, pupil)}
+    return {"pupil": pupil, "show": access.can(user, Action.EXPORT_SUBJECT_ACCESS, pupil)}
 
 
 @register.filter

@@ -269,8 +269,11 @@ RULES.update(
         "governance:retention_decide": Rule(
             "action", action=Action.MANAGE_RETENTION, obj="retention_review", methods=("POST",)
         ),
-        "governance:subject_access": Rule("action", action=Action.MANAGE_RETENTION, obj="pupil"),
-        "governance:subject_access_json": Rule("action", action=Action.MANAGE_RETENTION, obj="pupil"),
-        "governance:subject_access_pdf": Rule("action", action=Action.MANAGE_RETENTION, obj="pupil"),
+        "governance:subject_access": Rule("action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil"),
+        "governance:subject_access_refer": Rule(
+            "action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil", methods=("POST",)
+        ),
+        "governance:subject_access_json": Rule("action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil"),
+        "governance:subject_access_pdf": Rule("action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil"),
     }
 )
