@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -12,9 +12,10 @@ from accounts.models import Trust
 from accounts.roles import Action
 from governance import dashboards
 from governance.audit import audit_record
-from governance.files import private_file_response
 from governance.models import AuditEntry
 from governance.register_models import TrusteeReport
+from governance.reports import trustee_report_generate as trustee_report_generate_service
+from governance.reports import trustee_report_pdf_for
 
 DASHBOARD_ACTIONS = (Action.VIEW_DASHBOARD, Action.VIEW_AGGREGATES)
 
@@ -66,10 +67,8 @@ def trustee_reports(request):
 @access.require(Action.VIEW_TRUSTEE_REPORTS)
 @require_POST
 def trustee_report_generate(request):
-    from governance.reports import trustee_report_generate as generate
-
     for trust in _trusts_reported_to(request.user):
-        generate(trust=trust, user=request.user)
+        trustee_report_generate_service(trust=trust, user=request.user)
     messages.success(request, "The trustees' report has been generated.")
     return redirect("governance:trustee_reports")
 
@@ -82,7 +81,12 @@ def trustee_report_download(request, report_id):
         report = TrusteeReport.objects.get(pk=report_id, trust__in=_trusts_reported_to(request.user))
     except TrusteeReport.DoesNotExist:
         raise Http404 from None
+    content = trustee_report_pdf_for(report=report, reader=request.user)
+    if content is None:
+        raise Http404
     audit_record(verb=AuditEntry.Verb.DOWNLOAD, obj=report, request=request)
-    return private_file_response(
-        report.file, download_name=f"trustees-report-{report.term.replace('/', '-').replace(' ', '-')}.pdf"
-    )
+    name = f"trustees-report-{report.term.replace('/', '-').replace(' ', '-')}.pdf"
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -10,13 +10,18 @@ about a headteacher or a DSL never shows on their own dashboard as "one more ope
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, F, Min, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts import access
 from accounts.models import Membership, Pupil, School, YearGroup
@@ -125,6 +130,99 @@ class Dashboard:
     def trend_rows(self) -> list[dict]:
         return [{"label": f"{m['month']:%B %Y}", "percent": m["percent"]} for m in self.takedown_trend]
 
+    # --- kept with a stored report ---------------------------------------------------------------
+
+    def to_data(self) -> dict:
+        """The figures as plain JSON data, to keep with a report."""
+        return json.loads(json.dumps(dataclasses.asdict(self), cls=DjangoJSONEncoder))
+
+    @classmethod
+    def from_data(cls, data: dict) -> Dashboard:
+        """The figures kept by ``to_data``."""
+
+        def school(row: dict) -> SchoolFigures:
+            row = dict(row)
+            row["oldest_waiting"] = parse_datetime(row["oldest_waiting"]) if row["oldest_waiting"] else None
+            return SchoolFigures(**row)
+
+        return cls(
+            schools=[school(row) for row in data["schools"]],
+            total=school(data["total"]),
+            incidents_by_kind=copy.deepcopy(data["incidents_by_kind"]),
+            severities=[tuple(pair) for pair in data["severities"]],
+            takedown_trend=[{**m, "month": date.fromisoformat(m["month"])} for m in data["takedown_trend"]],
+            consent_by_year=copy.deepcopy(data["consent_by_year"]),
+            academic_year=data["academic_year"],
+            term=data["term"],
+            generated_at=parse_datetime(data["generated_at"]),
+        )
+
+    def without(self, contributions: list[dict]) -> Dashboard:
+        """These figures less what some incidents added to them (see ``counted_incidents``): a
+        stored report as a person named in those incidents may read it, the same as their
+        dashboard would have shown it."""
+        figures = Dashboard.from_data(self.to_data())
+        schools = {str(s.school_id): s for s in figures.schools}
+        column = {value: n for n, (value, _) in enumerate(figures.severities)}
+        kinds = {row["kind"]: row for row in figures.incidents_by_kind}
+        months = {m["month"].isoformat(): m for m in figures.takedown_trend}
+        for added in contributions:
+            targets = [t for t in (schools.get(added["school"]), figures.total) if t is not None]
+            if added["open"]:
+                kind, severity = added["open"]
+                for target in targets:
+                    target.open_incidents -= 1
+                row = kinds[kind]
+                row["counts"][column[severity]] -= 1
+                row["total"] -= 1
+            for month, in_time in added["takedowns"]:
+                for target in targets:
+                    target.takedowns -= 1
+                    target.takedowns_in_time -= int(in_time)
+                trend = months[month]
+                trend["takedowns"] -= 1
+                trend["in_time"] -= int(in_time)
+                trend["percent"] = percent(trend["in_time"], trend["takedowns"])
+        # The dashboard lists only the kinds that have an open incident.
+        figures.incidents_by_kind = [row for row in figures.incidents_by_kind if row["total"]]
+        return figures
+
+
+def _trend_start(today: date) -> date:
+    """The first day of the oldest month in the takedown trend."""
+    months_back = today.year * 12 + today.month - 1 - (TREND_MONTHS - 1)
+    return date(months_back // 12, months_back % 12 + 1, 1)
+
+
+def _month_of(value, tz) -> date:
+    return timezone.localtime(value, tz).date() if isinstance(value, datetime) else value
+
+
+def counted_incidents(*, school_ids, today: date | None = None) -> dict[str, dict]:
+    """Every incident that the incident figures of ``dashboard(viewer=None)`` count, with what it
+    adds to them: its school, its kind and severity if it is open, and the month and timeliness of
+    each of its takedowns in the trend. A stored report keeps this beside its figures, so that a
+    reader later named in one of these incidents is shown the figures without it."""
+    today = today or timezone.localdate()
+    tz = timezone.get_current_timezone()
+    since = datetime.combine(_trend_start(today), time.min, tzinfo=tz)
+    counted: dict[str, dict] = {}
+    for pk, school_id, kind, severity in (
+        Incident.objects.filter(school_id__in=school_ids)
+        .exclude(status=Status.CLOSED)
+        .values_list("pk", "school_id", "kind", "severity")
+    ):
+        counted[str(pk)] = {"school": str(school_id), "open": [kind, severity], "takedowns": []}
+    for incident_id, school_id, month, removed_at, deadline in (
+        Takedown.objects.filter(school_id__in=school_ids, opened_at__gte=since)
+        .annotate(month=TruncMonth("opened_at", tzinfo=tz))
+        .values_list("incident_id", "school_id", "month", "removed_at", "deadline")
+    ):
+        row = counted.setdefault(str(incident_id), {"school": str(school_id), "open": None, "takedowns": []})
+        in_time = removed_at is not None and removed_at <= deadline
+        row["takedowns"].append([_month_of(month, tz).isoformat(), in_time])
+    return counted
+
 
 def dashboard(*, school_ids, viewer, today: date | None = None) -> Dashboard:
     """The figures for these schools (one school, or every school of a trust) in fixed queries,
@@ -155,8 +253,7 @@ def dashboard(*, school_ids, viewer, today: date | None = None) -> Dashboard:
         by_kind[row["kind"]][row["severity"]] += row["n"]
 
     # Query 3: takedowns finished in the trend window, by school and month, and those in time.
-    months_back = today.year * 12 + today.month - 1 - (TREND_MONTHS - 1)
-    start = date(months_back // 12, months_back % 12 + 1, 1)
+    start = _trend_start(today)
     since = datetime.combine(start, time.min, tzinfo=tz)
     trend: dict[date, list[int]] = {}
     for row in (
@@ -171,11 +268,7 @@ def dashboard(*, school_ids, viewer, today: date | None = None) -> Dashboard:
     ):
         figures[row["school_id"]].takedowns += row["n"]
         figures[row["school_id"]].takedowns_in_time += row["in_time"]
-        month = (
-            timezone.localtime(row["month"], tz).date()
-            if isinstance(row["month"], datetime)
-            else row["month"]
-        )
+        month = _month_of(row["month"], tz)
         counts = trend.setdefault(month, [0, 0])
         counts[0] += row["n"]
         counts[1] += row["in_time"]
@@ -303,6 +396,7 @@ def dashboard(*, school_ids, viewer, today: date | None = None) -> Dashboard:
     severities = [(value, label) for value, label in Severity.choices]
     kind_rows = [
         {
+            "kind": kind,
             "label": Kind(kind).label,
             "counts": [by_kind[kind].get(value, 0) for value, _ in severities],
             "total": sum(by_kind[kind].values()),

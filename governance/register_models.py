@@ -9,8 +9,10 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 
 from accounts.models import School, Trust
+from incidents.models import Incident
 
 
 def term_of(day: date) -> str:
@@ -241,6 +243,19 @@ class RetentionReview(models.Model):
     def __str__(self) -> str:
         return f"{self.get_record_type_display()} {self.object_label}"
 
+    @classmethod
+    def subject_exclusion_q(cls, user) -> Q:
+        """Reviews of incidents that name the user: another officer decides them."""
+        naming = (
+            Incident.objects.filter(Incident.subject_exclusion_q(user))
+            .annotate(key=Cast("pk", models.CharField()))
+            .values("key")
+        )
+        return Q(record_type=RecordType.SAFEGUARDING, object_id__in=naming)
+
+    def is_subject(self, user) -> bool:
+        return type(self).objects.filter(pk=self.pk).filter(self.subject_exclusion_q(user)).exists()
+
 
 class TrusteeReport(models.Model):
     """A generated trustees' report (aggregate figures only), kept as a private file."""
@@ -251,6 +266,11 @@ class TrusteeReport(models.Model):
     # The termly run makes one per term; on-demand reports may be made at any time.
     scheduled = models.BooleanField(default=False)
     file = models.FileField(upload_to="trustee-reports/")
+    # The figures the file shows (governance.dashboards.Dashboard.to_data), and what each incident
+    # counted in them added (dashboards.counted_incidents): a reader named in one of those
+    # incidents is given the same report without it (governance.reports.trustee_report_pdf_for).
+    figures = models.JSONField(default=dict, blank=True)
+    counted = models.JSONField(default=dict, blank=True)
     generated_at = models.DateTimeField(auto_now_add=True)
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -1,7 +1,12 @@
 """The trustees' termly report: the dashboard's figures as a PDF, with no personal data.
 
 The report names no one, not even who generated it: that is kept in the report's row and the
-audit log, never printed on the page."""
+audit log, never printed on the page.
+
+A report is a record of its term, so its figures are kept as they were; but a reader named in an
+incident those figures count must not learn of it by setting the report beside their dashboard.
+Each download is therefore printed from the kept figures for the person downloading it, less what
+the incidents naming them added: the same figures their dashboard would have shown that day."""
 
 from __future__ import annotations
 
@@ -11,16 +16,35 @@ from django.utils import timezone
 
 from accounts.models import Trust, User
 from governance.audit import audit_record
-from governance.dashboards import dashboard
+from governance.dashboards import Dashboard, counted_incidents, dashboard
 from governance.models import AuditEntry
 from governance.register_models import TrusteeReport, term_of
+from incidents.models import Incident
 from incidents.pdf import render_pdf
 
 
-def trustee_report_pdf(*, trust: Trust) -> bytes:
-    """Render the trust's dashboard figures to PDF bytes."""
-    figures = dashboard(school_ids=list(trust.schools.values_list("pk", flat=True)), viewer=None)
+def _render(figures: Dashboard, trust: Trust) -> bytes:
     return render_pdf("governance/print/trustee_report.html", {"d": figures, "trust": trust})
+
+
+def trustee_report_pdf_for(*, report: TrusteeReport, reader: User) -> bytes | None:
+    """The report as ``reader`` may read it, printed from its kept figures; None when the reader
+    may not be shown it at all (a report from before figures were kept, which cannot be printed
+    without the incidents naming them)."""
+    naming = {
+        str(pk)
+        for pk in Incident.objects.filter(Incident.subject_exclusion_q(reader)).values_list("pk", flat=True)
+    }
+    if not report.figures:
+        if Incident.objects.filter(school__trust=report.trust_id, pk__in=naming).exists():
+            return None
+        with report.file.open("rb") as handle:
+            return handle.read()
+    figures = Dashboard.from_data(report.figures)
+    left_out = [added for pk, added in report.counted.items() if pk in naming]
+    if left_out:
+        figures = figures.without(left_out)
+    return _render(figures, report.trust)
 
 
 def trustee_report_generate(
@@ -30,8 +54,18 @@ def trustee_report_generate(
     term = term_of(timezone.localdate())
     if scheduled and TrusteeReport.objects.filter(trust=trust, term=term, scheduled=True).exists():
         return None
-    content = trustee_report_pdf(trust=trust)
-    report = TrusteeReport(trust=trust, term=term, scheduled=scheduled, generated_by=user)
+    school_ids = list(trust.schools.values_list("pk", flat=True))
+    figures = dashboard(school_ids=school_ids, viewer=None)
+    counted = counted_incidents(school_ids=school_ids)
+    content = _render(figures, trust)
+    report = TrusteeReport(
+        trust=trust,
+        term=term,
+        scheduled=scheduled,
+        generated_by=user,
+        figures=figures.to_data(),
+        counted=counted,
+    )
     report.file.save(f"{trust.pk}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(content), save=False)
     try:
         with transaction.atomic():

@@ -125,9 +125,9 @@ def _consent_due(trust: Trust, years: int, today: date) -> list[RetentionReview]
 
 def reviews_for(user) -> QuerySet[RetentionReview]:
     """The reviews of the schools where the user manages retention, oldest first."""
-    return RetentionReview.objects.filter(
-        school_id__in=access.schools_for(user, Action.MANAGE_RETENTION)
-    ).select_related("school", "decided_by")
+    return access.scope(RetentionReview.objects.all(), user, Action.MANAGE_RETENTION).select_related(
+        "school", "decided_by"
+    )
 
 
 def retention_review_decide(*, user: User, review: RetentionReview, outcome: str) -> RetentionReview:

@@ -9,6 +9,7 @@ from accounts import access
 from accounts.models import School
 from accounts.roles import Action
 from governance.models import AuditEntry
+from incidents.selectors import records_naming
 
 
 def audit_entries(
@@ -26,6 +27,11 @@ def audit_entries(
     entries = AuditEntry.objects.filter(
         Q(school_id__in=schools) | Q(school__isnull=True, trust_id__in=trusts)
     )
+    # Entries about records naming the reader are left out, as those records are everywhere else:
+    # "the DSL viewed incident X" would tell an officer named in X that there is a concern.
+    for label, ids in records_naming(user=user).items():
+        if ids:
+            entries = entries.exclude(object_type=label, object_id__in=ids)
     if actor:
         entries = entries.filter(actor_label__icontains=actor)
     if verb:

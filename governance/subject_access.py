@@ -30,9 +30,7 @@ class SubjectAccessConflict(Exception):
 
 
 def _incidents_about(pupil: Pupil):
-    return Incident.objects.filter(
-        pk__in=IncidentPerson.objects.filter(pupil=pupil).values("incident_id")
-    )
+    return Incident.objects.filter(pk__in=IncidentPerson.objects.filter(pupil=pupil).values("incident_id"))
 
 
 def is_conflicted(*, user: User, pupil: Pupil) -> bool:

@@ -22,7 +22,15 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from accounts.models import Pupil
-from incidents.models import Evidence, Incident, IncidentEvent, IncidentPerson, Status, Takedown
+from incidents.models import (
+    Evidence,
+    Incident,
+    IncidentEvent,
+    IncidentPerson,
+    ModerationEntry,
+    Status,
+    Takedown,
+)
 
 
 def incident_queue(
@@ -162,3 +170,24 @@ def referrals(*, user, school_ids, date_from, date_to) -> QuerySet[IncidentEvent
         .select_related("incident", "incident__school", "by")
         .order_by("at")
     )
+
+
+def records_naming(*, user) -> dict[str, list[str]]:
+    """The ids of this app's records about incidents that name the user, by audit object type
+    (``app_label.model``): what the audit log leaves out for that user, as every other page does."""
+    naming = Incident.objects.filter(Incident.subject_exclusion_q(user))
+    incident_ids = [str(pk) for pk in naming.values_list("pk", flat=True)]
+    if not incident_ids:
+        return {}
+    return {
+        Incident._meta.label_lower: incident_ids,
+        Evidence._meta.label_lower: [
+            str(pk) for pk in Evidence.objects.filter(incident__in=naming).values_list("pk", flat=True)
+        ],
+        Takedown._meta.label_lower: [
+            str(pk) for pk in Takedown.objects.filter(incident__in=naming).values_list("pk", flat=True)
+        ],
+        ModerationEntry._meta.label_lower: [
+            str(pk) for pk in ModerationEntry.objects.filter(incident__in=naming).values_list("pk", flat=True)
+        ],
+    }

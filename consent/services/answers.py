@@ -369,18 +369,29 @@ def consent_erase(*, by: User, pupil: Pupil) -> int:
     count = answers.count()
     WithdrawalFollowUp.objects.filter(pupil=pupil).delete()
     ConsentState.objects.filter(pupil=pupil).delete()
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        # The database refuses to delete answers unless the transaction says it is erasing; the
-        # flag is lowered straight after, so nothing else in an enclosing transaction benefits.
+    # The database refuses to delete answers unless the transaction says it is erasing; the flag
+    # is lowered straight after, so nothing else in an enclosing transaction benefits. PostgreSQL
+    # reads a transaction-local setting; SQLite, which has none, a row of a marker table that
+    # its delete trigger looks for (consent migration 0003).
+    raise_flag, lower_flag = {
+        "postgresql": (
+            "SELECT set_config('portal.consent_erasure', 'on', true)",
+            "SELECT set_config('portal.consent_erasure', 'off', true)",
+        ),
+        "sqlite": (
+            "INSERT INTO consent_erasure_in_progress DEFAULT VALUES",
+            "DELETE FROM consent_erasure_in_progress",
+        ),
+    }.get(connection.vendor, (None, None))
+    if raise_flag:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('portal.consent_erasure', 'on', true)")
+            cursor.execute(raise_flag)
     # The answers' own queryset refuses deletion; an erasure is the one deliberate exception. (If
     # it fails, the rollback takes the flag with it.)
     models.QuerySet.delete(answers)
-    if postgres:
+    if lower_flag:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('portal.consent_erasure', 'off', true)")
+            cursor.execute(lower_flag)
     audit_record(
         verb=AuditEntry.Verb.DELETE,
         obj=pupil,

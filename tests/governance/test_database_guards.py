@@ -6,6 +6,7 @@ tested in tests/governance/test_audit.py and tests/consent/test_services.py."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -397,3 +398,45 @@ def test_sqlite_deletes_consent_answers_only_inside_an_erasure(sqlite_database):
         database.execute("INSERT INTO consent_erasure_in_progress DEFAULT VALUES")
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             database.execute("DELETE FROM governance_auditentry")
+
+
+ERASE_ON_SQLITE = """
+from accounts.models import Pupil, User
+from consent.models import ConsentAnswer
+from consent.services.answers import consent_erase
+
+pupil = next(p for p in Pupil.objects.all() if ConsentAnswer.objects.filter(pupil=p).exists())
+officer = User.objects.get(memberships__role="data_protection_officer")
+print(consent_erase(by=officer, pupil=pupil), ConsentAnswer.objects.filter(pupil=pupil).count())
+"""
+
+
+@pytest.mark.slow
+def test_an_erasure_through_the_service_works_on_sqlite(sqlite_database, tmp_path):
+    """The service raises the flag the SQLite trigger reads: the demo's erasure really erases."""
+    copy = tmp_path / "erase.sqlite3"
+    shutil.copy(sqlite_database, copy)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{copy}",
+        "DJANGO_DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "PORTAL_VAR_DIR": str(tmp_path),
+    }
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=settings.BASE_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    seeded = manage("seed_demo")
+    assert seeded.returncode == 0, seeded.stderr
+    erased = manage("shell", "-c", ERASE_ON_SQLITE)
+    assert erased.returncode == 0, erased.stderr
+    count, left = (int(n) for n in erased.stdout.strip().splitlines()[-1].split())
+    assert count > 0 and left == 0

@@ -215,3 +215,141 @@ def test_a_dpo_not_named_still_exports_every_incident(personas, client_for):
     url = reverse("governance:subject_access_json", kwargs={"pupil_id": pupil.pk})
     export = json.loads(dpo.get(url).content)
     assert [row["reference"] for row in export["incidents"]] == [incident.reference]
+
+
+# --- the trustees' report ------------------------------------------------------------------------
+
+
+def _pdf_text(content: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
+    return " ".join(text.split())
+
+
+def _incident_figures(d) -> dict:
+    return {
+        "schools": [(s.name, s.open_incidents, s.takedowns, s.takedowns_in_time) for s in d.schools],
+        "total": (d.total.open_incidents, d.total.takedowns, d.total.takedowns_in_time),
+        "by_kind": [(row["label"], row["counts"], row["total"]) for row in d.incidents_by_kind],
+        "trend": [
+            (row["month"], row["takedowns"], row["in_time"], row["percent"]) for row in d.takedown_trend
+        ],
+    }
+
+
+def test_a_trust_officer_named_in_a_concern_reads_the_report_as_their_dashboard(
+    personas, client_for, tmp_path
+):
+    from governance import dashboards, reports
+    from governance.register_models import TrusteeReport
+
+    ceo, chair = personas[Role.CEO], personas[Role.CHAIR_OF_TRUSTEES]
+    # Another open concern and takedown that everyone counts, and the one naming the chief executive.
+    _concern(personas, kind=Kind.CYBERBULLYING_STAFF, named=personas.a[Role.STAFF])
+    _concern(personas, kind=Kind.STAFF_CONDUCT, named=ceo)
+    report = reports.trustee_report_generate(trust=personas.trust, user=chair)
+    report = TrusteeReport.objects.get(pk=report.pk)
+    ids = list(personas.trust.schools.values_list("pk", flat=True))
+
+    as_ceo = dashboards.Dashboard.from_data(report.figures).without(
+        [added for pk, added in report.counted.items() if pk in _naming(ceo)]
+    )
+    # The report the chief executive reads has their dashboard's figures; the chair's has one more.
+    assert _incident_figures(as_ceo) == _incident_figures(dashboards.dashboard(school_ids=ids, viewer=ceo))
+    full = dashboards.Dashboard.from_data(report.figures)
+    assert _incident_figures(full) == _incident_figures(dashboards.dashboard(school_ids=ids, viewer=chair))
+    assert full.total.open_incidents == as_ceo.total.open_incidents + 1 == 2
+    assert full.total.takedowns == as_ceo.total.takedowns + 1 == 2
+
+    # Downloaded through the page, each reads their own figures.
+    url = reverse("governance:trustee_report_download", kwargs={"report_id": report.pk})
+    ceo_text = _pdf_text(client_for(ceo).get(url).content, tmp_path)
+    chair_text = _pdf_text(client_for(chair).get(url).content, tmp_path)
+    assert "Concern about a member of staff" not in ceo_text
+    assert "Concern about a member of staff" in chair_text
+    assert ceo_text != chair_text
+
+
+def _naming(user) -> set[str]:
+    from incidents.models import Incident
+
+    return {
+        str(pk)
+        for pk in Incident.objects.filter(Incident.subject_exclusion_q(user)).values_list("pk", flat=True)
+    }
+
+
+def test_a_report_kept_without_figures_is_not_given_to_a_named_reader(personas, client_for):
+    from governance import reports
+    from governance.register_models import TrusteeReport
+
+    ceo = personas[Role.CEO]
+    _concern(personas, kind=Kind.STAFF_CONDUCT, named=ceo)
+    report = reports.trustee_report_generate(trust=personas.trust)
+    # A report kept before its figures were: it cannot be printed without the concern.
+    TrusteeReport.objects.filter(pk=report.pk).update(figures={}, counted={})
+    url = reverse("governance:trustee_report_download", kwargs={"report_id": report.pk})
+    assert client_for(ceo).get(url).status_code == 404
+    assert client_for(personas[Role.CHAIR_OF_TRUSTEES]).get(url).status_code == 200
+
+
+# --- the audit log and the retention review list -----------------------------------------------
+
+
+def test_the_audit_log_leaves_out_entries_about_a_concern_naming_its_reader(personas, client_for):
+    from incidents.models import Evidence
+    from tests.incidents.helpers import png
+
+    dpo, lead = personas[Role.DATA_PROTECTION_OFFICER], personas[Role.TRUST_SAFEGUARDING_LEAD]
+    incident = incident_services.incident_report(
+        reporter=personas.a[Role.DSL],
+        school=personas.a.school,
+        kind=Kind.STAFF_CONDUCT,
+        seen_at=timezone.now(),
+        description="Posts seen on a public account",
+        people=[PersonInvolved(role="alleged", identity="staff", user=dpo)],
+        evidence_files=[png()],
+    )
+    evidence = Evidence.objects.get(incident=incident)
+    handler = client_for(_handler_for(personas, incident))
+    assert handler.get(reverse("incidents:detail", kwargs={"incident_id": incident.pk})).status_code == 200
+    url = reverse("incidents:evidence", kwargs={"incident_id": incident.pk, "evidence_id": evidence.pk})
+    assert handler.get(url).status_code == 200
+
+    def about_it(client) -> int:
+        response = client.get(reverse("governance:audit_log"))
+        assert response.status_code == 200
+        page = response.content.decode()
+        return sum(
+            page.count(text) for text in (incident.reference, str(incident.pk), evidence.original_name)
+        )
+
+    assert about_it(client_for(lead)) > 0
+    assert about_it(client_for(dpo)) == 0
+
+
+def test_a_review_of_a_concern_naming_the_officer_is_not_theirs_to_see_or_decide(personas, client_for):
+    from datetime import date
+
+    from governance import retention
+    from governance.register_models import RetentionReview
+    from tests.factories import PupilFactory
+
+    dpo = personas[Role.DATA_PROTECTION_OFFICER]
+    other = _second_dpo(personas)
+    old = PupilFactory(school=personas.a.school, date_of_birth=date(1990, 3, 1))
+    _concern(personas, kind=Kind.STAFF_CONDUCT, named=dpo, pupil=old, takedown=False)
+    assert retention.retention_review_sweep() == 1
+    review = RetentionReview.objects.get()
+    assert list(retention.reviews_for(dpo)) == []
+    assert list(retention.reviews_for(other)) == [review]
+    me = client_for(dpo)
+    assert review.object_label not in me.get(reverse("governance:retention")).content.decode()
+    decide = reverse("governance:retention_decide", kwargs={"review_id": review.pk})
+    assert me.post(decide, {"outcome": "erase"}).status_code == 404
+    review.refresh_from_db()
+    assert review.outcome == RetentionReview.Outcome.PENDING
+    assert client_for(other).post(decide, {"outcome": "keep"}).status_code == 302
