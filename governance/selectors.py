@@ -30,8 +30,7 @@ def audit_entries(
     # Entries about records naming the reader are left out, as those records are everywhere else:
     # "the DSL viewed incident X" would tell an officer named in X that there is a concern.
     for label, ids in records_naming(user=user).items():
-        if ids:
-            entries = entries.exclude(object_type=label, object_id__in=ids)
+        entries = entries.exclude(object_type=label, object_id__in=ids)
     if actor:
         entries = entries.filter(actor_label__icontains=actor)
     if verb:
