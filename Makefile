@@ -20,7 +20,7 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-APP_PACKAGES := portal accounts governance approvals incidents consent
+APP_PACKAGES := core portal accounts governance approvals incidents consent
 
 .PHONY: help run test lint check-deploy bench load install install-test install-load system-deps \
 	system-deps-test assets migrate clean

@@ -1,0 +1,117 @@
+"""Registries: what each app tells the top layer about itself.
+
+An app registers its entries in ``AppConfig.ready()``; the home page, the navigation, the
+dashboards, subject access and retention read them. Nothing here imports an app: each entry
+carries the callables that answer for its app (who may see it, what it holds about a pupil), so
+the access rules stay in the app's own code, built on the access layer.
+
+The registries are filled once at start-up and only read afterwards, so they need no locking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """An ordered set of entries, each with a unique key."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._entries: dict[str, T] = {}
+
+    def register(self, entry: T) -> T:
+        key = entry.key  # type: ignore[attr-defined]
+        if key in self._entries:
+            raise ValueError(f"{self.name}: {key!r} is registered twice")
+        self._entries[key] = entry
+        return entry
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(sorted(self._entries.values(), key=lambda e: (getattr(e, "order", 0), e.key)))  # type: ignore[attr-defined]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> T:
+        return self._entries[key]
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """An entry of the service navigation: shown to the people ``visible_to`` answers True for."""
+
+    key: str
+    label: str
+    url_name: str
+    visible_to: Callable[[Any], bool]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """A call to action on the home page: ``visible_to`` decides who sees it; ``order`` puts the
+    first thing a person came to do first."""
+
+    key: str
+    label: str
+    url_name: str
+    visible_to: Callable[[Any], bool]
+    description: str = ""
+    order: int = 100
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class SubjectAccessSection:
+    """What one app holds about a pupil, for a subject access export.
+
+    ``export_for(pupil)`` returns the section's rows as plain data; ``chronology_for(rows)`` the
+    dated entries they add to the export's chronology; ``withheld_from(user, pupil)`` is True when
+    the section would hold records naming ``user`` (who then may not make the export). ``models``
+    are the models whose rows about a pupil the section covers (checked by a test that walks every
+    model that refers to a pupil)."""
+
+    key: str
+    title: str
+    export_for: Callable[[Any], list[dict]]
+    models: tuple[type, ...]
+    chronology_for: Callable[[list[dict]], list[dict]] = lambda rows: []
+    withheld_from: Callable[[Any, Any], bool] = lambda user, pupil: False
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RetentionType:
+    """A kind of record with a retention period: ``due(trust, years, today)`` lists the records
+    whose period has ended, as (school id, object id, label, review due date) tuples. ``models``
+    are the models whose rows it governs (see SubjectAccessSection)."""
+
+    key: str
+    label: str
+    default_years: int
+    due: Callable[..., list[tuple]]
+    models: tuple[type, ...]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DashboardFigure:
+    """A figure of the dashboards: ``counts(school_ids, viewer)`` returns {school id: value}."""
+
+    key: str
+    label: str
+    counts: Callable[..., dict]
+    order: int = 100
+    extra: dict = field(default_factory=dict)
+
+
+navigation: Registry[NavEntry] = Registry("navigation")
+home_cards: Registry[HomeCard] = Registry("home cards")
+subject_access_sections: Registry[SubjectAccessSection] = Registry("subject access sections")
+retention_types: Registry[RetentionType] = Registry("retention types")
+dashboard_figures: Registry[DashboardFigure] = Registry("dashboard figures")
