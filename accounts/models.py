@@ -247,3 +247,17 @@ class ParentLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent} — {self.get_relationship_display()} of {self.pupil}"
+
+
+class PasswordResetThrottle(models.Model):
+    """The recent password reset requests of one address or one client (accounts.services)."""
+
+    # "address:" or "client:" and a keyed digest: the table never holds what was typed, nor an IP.
+    key = models.CharField(max_length=80, unique=True)
+    # The times (ISO 8601, UTC) of the requests counted in the last hour; never more than the limit.
+    recent = models.JSONField(default=list)
+    # Rows last used more than an hour ago count nothing and are deleted.
+    last_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key.partition(':')[0]} ({len(self.recent)} in the last hour)"

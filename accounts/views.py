@@ -1,4 +1,4 @@
-"""Views of accounts: signing in and out, two-factor, the home page of each role, the pupil directory."""
+"""Views of accounts: signing in and out, two-factor, password reset, home pages, the pupil directory."""
 
 import base64
 
@@ -6,8 +6,9 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,11 +17,11 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import access, selectors
+from accounts import access, selectors, services
 from accounts.forms import EmailLoginForm, PupilSearchForm, TokenForm
 from accounts.models import Pupil
 from accounts.roles import Action
-from governance.audit import audit_record, audit_view
+from governance.audit import audit_record, audit_view, client_ip
 from governance.models import AuditEntry
 
 
@@ -33,6 +34,17 @@ class SignInView(LoginView):
         context = super().get_context_data(**kwargs)
         context["session_expired"] = self.request.session.pop("portal_expired", False)
         return context
+
+
+class PasswordResetRequestView(PasswordResetView):
+    """Django's password reset, sending only a few emails an hour per address and per client."""
+
+    def form_valid(self, form):
+        if services.password_reset_admit(email=form.cleaned_data["email"], client=client_ip(self.request)):
+            return super().form_valid(form)
+        # Nothing is sent, and the answer is the one a sent email gets: the limit must not tell
+        # anyone whether the address has an account.
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @require_POST
@@ -56,6 +68,16 @@ def totp_secret_base32(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
+def _second_factor_passed(request, device: TOTPDevice) -> None:
+    """Mark the session as past two-factor with this device, under a new session key."""
+    otp_login(request, device)
+    # Django gives the session a new key at the password, not at the code. Whoever knows the
+    # key of a session waiting for its code (one they signed in with a stolen password and then
+    # planted in the victim's browser) would otherwise hold a verified session once the victim
+    # types the code. The data stays; the old key is deleted from the store.
+    request.session.cycle_key()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request):
@@ -68,7 +90,7 @@ def two_factor_setup(request):
     if request.method == "POST" and form.is_valid():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        otp_login(request, device)
+        _second_factor_passed(request, device)
         audit_record(verb=AuditEntry.Verb.TWO_FACTOR, obj=request.user, changes={"event": ["", "set up"]})
         messages.success(request, "Two-factor authentication is set up.")
         return redirect(_safe_next(request))
@@ -91,7 +113,7 @@ def two_factor_verify(request):
     form = TokenForm(request.POST or None, device=device)
     if request.method == "POST":
         if form.is_valid():
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             audit_record(
                 verb=AuditEntry.Verb.TWO_FACTOR, obj=request.user, changes={"event": ["", "verified"]}
             )

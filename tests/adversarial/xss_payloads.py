@@ -29,6 +29,7 @@ SKIPPED_KINDS: dict[type, str] = {
 SKIPPED_FIELDS: dict[str, str] = {
     "accounts.User.password": "a password hash",
     "accounts.School.urn": "8 digits, checked against the URN format",
+    "accounts.PasswordResetThrottle.key": "a keyed digest of an address, written by the reset limit",
     "governance.AuditEntry.object_type": "the model label, written by the audit service",
     "governance.AuditEntry.object_id": "a primary key, written by the audit service",
     "governance.Notification.link": "a path inside the portal built by code (an href)",
@@ -65,6 +66,7 @@ SKIPPED_FIELDS: dict[str, str] = {
 # JSON fields whose strings are keys from a fixed list (checked by validators) or addresses; the
 # JSON fields that are not listed here hold free text and get payloads in every string they hold.
 SKIPPED_JSON: dict[str, str] = {
+    "accounts.PasswordResetThrottle.recent": "times written by the reset limit",
     "approvals.SiteCreationRequest.audience": "audience group keys from a fixed list",
     "approvals.SiteCreationRequest.contributors": "contributor group keys from a fixed list",
     "incidents.Incident.nature": "nature keys from the list of 000 §4.2",
