@@ -107,6 +107,7 @@ check-deploy: install
 # --- Measuring -----------------------------------------------------------------------------------
 
 # Trust-scale data in its own PostgreSQL database; the table is printed and written to docs/.
+# The benchmark (benchmarks/) is tooling kept out of the shipped packages: run as a module.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 BENCH_ARGS ?=
 
@@ -116,7 +117,7 @@ BENCH_SECRET = $${DJANGO_SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.
 bench: export DATABASE_URL := $(BENCH_DATABASE_URL)
 bench: export DJANGO_SETTINGS_MODULE := portal.settings
 bench: install assets
-	DJANGO_SECRET_KEY="$(BENCH_SECRET)" $(MANAGE) bench $(BENCH_ARGS)
+	DJANGO_SECRET_KEY="$(BENCH_SECRET)" $(PY) -m benchmarks $(BENCH_ARGS)
 
 load: export DATABASE_URL := $(BENCH_DATABASE_URL)
 load: install-load assets

@@ -2,10 +2,11 @@
 
     python -m loadtest.accounts OUT.json [--per-pool 200] [--trust NAME]
 
-Reads the trust-scale data (``manage.py seed_scale``): every person there has the demo password,
-and the privileged roles have a confirmed authenticator whose key is read here from the database,
-as a phone would hold it. People are spread over the trust's schools, one school after another,
-so the simulated users work in different schools. Nothing is written to the database.
+Reads the trust-scale data (made by ``python -m benchmarks --seed-only``, which scripts/load-test
+runs first, through seed_scale): every person there has the demo password, and the privileged roles
+have a confirmed authenticator whose key is read here from the database, as a phone would hold it.
+People are spread over the trust's schools, one school after another, so the simulated users work
+in different schools. Nothing is written to the database.
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ def pick_trust(name: str | None):
     trusts = Trust.objects.annotate(n=Count("schools")).order_by("-n", "name")
     trust = trusts.filter(name=name).first() if name else trusts.first()
     if trust is None:
-        raise SystemExit(f"No trust {'named ' + repr(name) if name else 'at all'}: run manage.py seed_scale.")
+        raise SystemExit(
+            f"No trust {'named ' + repr(name) if name else 'at all'}: run python -m benchmarks --seed-only."
+        )
     return trust
 
 
@@ -121,7 +124,10 @@ def pool(trust, roles: tuple[str, ...], count: int, password: str, rng: secrets.
         )
     # One check of the password per pool: the demo password must still open these accounts.
     if people and not User.objects.get(email=people[0]["email"]).check_password(password):
-        raise SystemExit(f"{people[0]['email']} does not have the demo password: seed with seed_scale.")
+        raise SystemExit(
+            f"{people[0]['email']} does not have the demo password: seed again with python -m benchmarks "
+            "--reseed --seed-only."
+        )
     return people
 
 

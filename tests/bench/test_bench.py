@@ -1,4 +1,4 @@
-"""``manage.py bench`` on a small trust: it seeds, measures every page and job beside the floor,
+"""``python -m benchmarks`` on a small trust: it seeds, measures every page and job beside the floor,
 prints the table and writes the JSON the lead's official run is read from. No timing is asserted:
 the figures of a shared test machine mean nothing; their presence and shape do."""
 
@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
+from benchmarks import cli, incident_data, seed
 from incidents.models import Incident, Takedown
-from portal.benchmark import incident_data, seed
 
 # The benchmark runs VACUUM and commits between its steps, so it needs a real transaction per step.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -43,19 +46,10 @@ MACHINE_KEYS = {"cpu", "cores", "memory_gb", "os", "python", "postgresql", "date
 def run_bench(tmp_path, *args) -> tuple[dict, str]:
     output = tmp_path / "bench.json"
     out = io.StringIO()
-    call_command(
-        "bench",
-        "--scale",
-        "small",
-        "--repeat",
-        "1",
-        "--warmup",
-        "0",
-        "--output",
-        str(output),
-        *args,
-        stdout=out,
+    status = cli.main(
+        ["--scale", "small", "--repeat", "1", "--warmup", "0", "--output", str(output), *args], stdout=out
     )
+    assert status == 0
     return json.loads(output.read_text()), out.getvalue()
 
 
@@ -88,13 +82,27 @@ def test_bench_on_a_small_trust_writes_every_measurement_beside_its_floor(tmp_pa
 
 def test_a_second_run_reuses_the_data_and_seed_only_stops_after_seeding(tmp_path):
     out = io.StringIO()
-    call_command("bench", "--scale", "small", "--seed-only", stdout=out)
+    assert cli.main(["--scale", "small", "--seed-only"], stdout=out) == 0
     assert "Seeded" in out.getvalue()
     incidents, takedowns = Incident.objects.count(), Takedown.objects.count()
     assert incidents == seed.SCALES["small"].incidents
 
     again = io.StringIO()
-    call_command("bench", "--scale", "small", "--seed-only", stdout=again)
+    assert cli.main(["--scale", "small", "--seed-only"], stdout=again) == 0
     assert "already seeded" in again.getvalue()
     assert (Incident.objects.count(), Takedown.objects.count()) == (incidents, takedowns)
     assert not (tmp_path / "bench.json").exists()
+
+
+# No database is touched: the module's transactional marker would only flush it for nothing.
+@pytest.mark.django_db(transaction=False)
+def test_python_m_benchmarks_sets_django_up_from_the_repository_root():
+    # What make bench runs; --help stops before any database is touched.
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test"}
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--help"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    for option in ("--seed-only", "--reseed", "--scale", "--repeat", "--warmup", "--import-repeat", "--only"):
+        assert option in result.stdout

@@ -13,9 +13,9 @@ from django.core.files.base import ContentFile
 
 from accounts.models import ParentLink, Pupil, User
 from accounts.roles import Role
+from benchmarks import mis_export
 from consent.mis_import import import_run_apply, import_run_preview
 from consent.models import ImportRun
-from portal.benchmark import mis_export
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

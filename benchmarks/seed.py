@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from accounts.models import Membership, Pupil, School, Trust, User
 from accounts.roles import Role
+from benchmarks.consent_data import seed_consent
+from benchmarks.incident_data import seed_incidents
 from consent import services as consent_services
 from consent.models import ConsentState, Event, Purpose
 from incidents.models import Incident
-from portal.benchmark.consent_data import seed_consent
-from portal.benchmark.incident_data import seed_incidents
 
 TRUST_NAME = "Scale Test Trust"
 

@@ -1,4 +1,4 @@
-"""The portal's URLs plus the benchmark's floor view: used only by ``manage.py bench`` (through
+"""The portal's URLs plus the benchmark's floor view: used only by ``python -m benchmarks`` (through
 override_settings), never by the running portal."""
 
 from django.contrib.auth.decorators import login_required

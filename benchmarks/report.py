@@ -10,7 +10,7 @@ from dataclasses import asdict
 from django.db import connection
 from django.utils import timezone
 
-from portal.benchmark.measure import Result
+from benchmarks.measure import Result
 
 
 def table(results: list[Result]) -> str:

@@ -6,7 +6,7 @@ session lifetime, CSP). Each result is the server time of a request: median and 
 over ``repeat`` runs after ``warmup`` untimed ones, and the number of SQL queries of one more run.
 
 The floor is a view that fetches one school by primary key, served by the same client through the
-same stack from a benchmark-only URLconf (portal.benchmark.urls); one floor request is timed before
+same stack from a benchmark-only URLconf (benchmarks.urls); one floor request is timed before
 each timed run, so a slow moment of a shared machine slows both. A result is read as its ratio to
 the floor.
 
@@ -41,13 +41,13 @@ from django.utils import timezone
 from accounts.models import Membership, ParentLink, Pupil, School, Trust, User
 from accounts.roles import Action, Role
 from approvals.models import ApprovalRequest, State
+from benchmarks import incident_data, mis_export, seed
 from consent.models import Event, ImportRun, Purpose
 from consent.selectors import current_academic_year
 from governance.models import Notification
 from governance.register_models import TrusteeReport
 from incidents.escalation import takedown_escalation_sweep
 from incidents.models import Incident, IncidentPerson, TakedownNotice
-from portal.benchmark import incident_data, mis_export, seed
 
 PAGE_TARGET_MS = 150.0
 SWEEP_TARGET_MS = 1000.0
@@ -341,7 +341,7 @@ class Bench:
     def run(self) -> list[Result]:
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         with (
-            override_settings(ROOT_URLCONF="portal.benchmark.urls", ALLOWED_HOSTS=hosts),
+            override_settings(ROOT_URLCONF="benchmarks.urls", ALLOWED_HOSTS=hosts),
             in_memory_broker(),
         ):
             self.floor_url = (
