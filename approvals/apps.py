@@ -6,6 +6,7 @@ class ApprovalsConfig(AppConfig):
     verbose_name = "Approvals and official accounts"
 
     def ready(self) -> None:
-        from approvals import signals
+        from approvals import registrations, signals
 
         signals.connect()
+        registrations.register()

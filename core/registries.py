@@ -70,18 +70,23 @@ class HomeCard:
 class SubjectAccessSection:
     """What one app holds about a pupil, for a subject access export.
 
-    ``export_for(pupil)`` returns the section's rows as plain data; ``chronology_for(rows)`` the
-    dated entries they add to the export's chronology; ``withheld_from(user, pupil)`` is True when
-    the section would hold records naming ``user`` (who then may not make the export). ``models``
-    are the models whose rows about a pupil the section covers (checked by a test that walks every
-    model that refers to a pupil)."""
+    ``export_for(pupil)`` returns the section's rows as plain data (JSON-ready: text, numbers,
+    ISO dates); ``chronology_for(rows)`` the dated entries they add to the export's chronology
+    (``at``, ``type``, ``by``, ``text``, ``record``); ``withheld_from(user, pupil)`` is True when the
+    section would hold records naming ``user``, who then may not make the export. ``columns`` are
+    (key, heading) pairs for the printed table, or ``print_template`` a template of its own.
+    ``models`` are the models whose rows about a pupil the section covers: a test walks every
+    model that refers to a pupil and fails if one is covered by no section."""
 
     key: str
     title: str
     export_for: Callable[[Any], list[dict]]
     models: tuple[type, ...]
+    columns: tuple[tuple[str, str], ...] = ()
+    print_template: str = ""
     chronology_for: Callable[[list[dict]], list[dict]] = lambda rows: []
     withheld_from: Callable[[Any, Any], bool] = lambda user, pupil: False
+    empty: str = "None recorded."
     order: int = 100
 
 

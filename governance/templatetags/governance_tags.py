@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import template
 
 from governance.policies import versions_awaiting
@@ -31,3 +33,25 @@ def iso_when(value: str | None) -> str:
         return f"{datetime.fromisoformat(value):%-d %b %Y, %H:%M}"
     except ValueError:
         return value
+
+
+@register.filter
+def export_cell(row: dict, key: str) -> str:
+    """One cell of a subject access section's printed table: a value from the export, with
+    timestamps written as people read them, yes/no for flags and lists joined."""
+    value = row.get(key)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    text = str(value)
+    if len(text) >= 19 and text[4] == "-" and text[10] == "T":
+        return iso_when(text)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return f"{date.fromisoformat(text):%-d %b %Y}"
+        except ValueError:
+            return text
+    return text

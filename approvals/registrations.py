@@ -1,0 +1,183 @@
+"""What the approvals app tells the top layer (core.registries): its subject access sections."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from approvals.models import ConnectionRequest, PostRequest, PostTakedownTask
+from approvals.models.choices import PostPurpose
+from core import registries
+
+
+def _when(value) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def post_rows(pupil) -> list[dict]:
+    """Posts for official accounts that show the pupil, whatever became of them."""
+    return [
+        {
+            "reference": post.request.reference,
+            "state": post.request.get_state_display(),
+            "account": str(post.account),
+            "purpose": post.get_purpose_display(),
+            "text": post.text,
+            "post_on": post.post_on.isoformat() if post.post_on else None,
+            "submitted_at": _when(post.request.submitted_at),
+            "decided_at": _when(post.request.decided_at),
+        }
+        for post in PostRequest.objects.filter(pupils=pupil)
+        .select_related("request", "account")
+        .order_by("request__created_at")
+    ]
+
+
+def connection_rows(pupil) -> list[dict]:
+    """Requests by a member of staff to connect with the pupil on social media (004 §2)."""
+    return [
+        {
+            "reference": connection.request.reference,
+            "state": connection.request.get_state_display(),
+            "staff_member": connection.staff_member.full_name,
+            "platform": connection.get_platform_display(),
+            "profile": connection.profile,
+            "reason": connection.reason,
+            "until": connection.until.isoformat() if connection.until else None,
+            "submitted_at": _when(connection.request.submitted_at),
+            "decided_at": _when(connection.request.decided_at),
+        }
+        for connection in ConnectionRequest.objects.filter(pupil=pupil)
+        .select_related("request", "staff_member")
+        .order_by("request__created_at")
+    ]
+
+
+def takedown_task_rows(pupil) -> list[dict]:
+    """Posts to take down because consent for the pupil was withdrawn."""
+    labels = dict(PostPurpose.choices)
+    return [
+        {
+            "post": task.post.request.reference,
+            "purpose": labels.get(task.purpose, task.purpose),
+            "academic_year": task.academic_year,
+            "created_at": _when(task.created_at),
+            "done_at": _when(task.done_at),
+            "done_by": task.done_by.full_name if task.done_by else "",
+            "note": task.note,
+        }
+        for task in PostTakedownTask.objects.filter(pupil=pupil)
+        .select_related("post__request", "done_by")
+        .order_by("created_at")
+    ]
+
+
+def _request_chronology(record: str):
+    def entries(rows: list[dict]) -> list[dict]:
+        out = []
+        for row in rows:
+            if row["submitted_at"]:
+                out.append(
+                    {
+                        "at": row["submitted_at"],
+                        "type": "Submitted",
+                        "by": "",
+                        "text": "",
+                        "record": f"{record} {row['reference']}",
+                    }
+                )
+            if row["decided_at"]:
+                out.append(
+                    {
+                        "at": row["decided_at"],
+                        "type": row["state"],
+                        "by": "",
+                        "text": "",
+                        "record": f"{record} {row['reference']}",
+                    }
+                )
+        return out
+
+    return entries
+
+
+def _takedown_chronology(rows: list[dict]) -> list[dict]:
+    out = []
+    for row in rows:
+        record = f"Post {row['post']}, take down"
+        out.append(
+            {
+                "at": row["created_at"],
+                "type": "Take down asked",
+                "by": "Portal",
+                "text": row["purpose"],
+                "record": record,
+            }
+        )
+        if row["done_at"]:
+            out.append(
+                {
+                    "at": row["done_at"],
+                    "type": "Taken down",
+                    "by": row["done_by"],
+                    "text": row["note"],
+                    "record": record,
+                }
+            )
+    return out
+
+
+def register() -> None:
+    sections = registries.subject_access_sections
+    sections.register(
+        registries.SubjectAccessSection(
+            key="posts",
+            title="Posts showing the pupil",
+            export_for=post_rows,
+            models=(PostRequest,),
+            columns=(
+                ("reference", "Reference"),
+                ("account", "Account"),
+                ("purpose", "Use"),
+                ("state", "State"),
+                ("post_on", "To be posted"),
+                ("text", "Text"),
+            ),
+            chronology_for=_request_chronology("Post"),
+            order=40,
+        )
+    )
+    sections.register(
+        registries.SubjectAccessSection(
+            key="connection_requests",
+            title="Requests by staff to connect with the pupil",
+            export_for=connection_rows,
+            models=(ConnectionRequest,),
+            columns=(
+                ("reference", "Reference"),
+                ("staff_member", "Member of staff"),
+                ("platform", "Platform"),
+                ("state", "State"),
+                ("until", "Until"),
+                ("reason", "Reason"),
+            ),
+            chronology_for=_request_chronology("Connection request"),
+            order=41,
+        )
+    )
+    sections.register(
+        registries.SubjectAccessSection(
+            key="post_takedown_tasks",
+            title="Posts taken down after consent was withdrawn",
+            export_for=takedown_task_rows,
+            models=(PostTakedownTask,),
+            columns=(
+                ("post", "Post"),
+                ("purpose", "Use"),
+                ("created_at", "Asked"),
+                ("done_at", "Done"),
+                ("note", "Note"),
+            ),
+            chronology_for=_takedown_chronology,
+            order=42,
+        )
+    )

@@ -1,0 +1,105 @@
+"""Subject access covers every record type: each model that refers to a pupil is covered by a
+section an app registered, and an export holds a record of every kind about the pupil."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Pupil
+from accounts.roles import Role
+from approvals.models import PostTakedownTask
+from consent.models import Purpose, academic_year_for
+from consent.services import consent_withdraw
+from consent.services.events import event_add_pupils, event_create
+from core import registries
+from incidents.models import Kind
+from tests.approvals.helpers import (
+    confirm_all_criteria,
+    connection_request,
+    official_account,
+    post_request,
+    pupil_with_parent,
+)
+from tests.approvals.test_posts import approve, consent
+from tests.governance.test_tipping_off import _concern
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_APPS = {"core", "accounts", "incidents", "consent", "approvals", "governance"}
+
+
+def models_referring_to_pupils() -> set[type]:
+    """Every project model with a foreign key, one-to-one or many-to-many field to Pupil."""
+    found = set()
+    for model in apps.get_models():
+        if model._meta.app_label not in PROJECT_APPS:
+            continue
+        for field in model._meta.get_fields():
+            if field.concrete and field.is_relation and field.related_model is Pupil:
+                found.add(model)
+    return found
+
+
+def test_every_model_that_refers_to_a_pupil_has_a_subject_access_section():
+    covered = {model for section in registries.subject_access_sections for model in section.models}
+    referring = models_referring_to_pupils()
+    # The walk finds the models it should (so it cannot pass by finding nothing).
+    assert {m._meta.label for m in referring} >= {
+        "accounts.ParentLink",
+        "incidents.IncidentPerson",
+        "consent.ConsentAnswer",
+        "approvals.PostRequest",
+    }
+    missing = sorted(m._meta.label for m in referring - covered)
+    assert not missing, f"No subject access section covers {missing}: register one in the app's ready()"
+
+
+def test_an_export_holds_every_kind_of_record_about_the_pupil(
+    personas, client_for, django_capture_on_commit_callbacks
+):
+    a = personas.a
+    pupil, parent = pupil_with_parent(a, first_name="Amira", last_name="Okafor")
+    consent(parent, pupil)
+    account = official_account(a, posters=[a[Role.STAFF]])
+    post = post_request(a, account, requester=a[Role.STAFF], pupils=[pupil])
+    confirm_all_criteria(post.post, a[Role.MARKETING_OFFICER])
+    approve(a, post)
+    connection = connection_request(a, pupil=pupil)
+    incident = _concern(personas, kind=Kind.CYBERBULLYING_PUPIL, named=a[Role.STAFF], pupil=pupil)
+    director = personas[Role.DIRECTOR_OF_MARKETING]
+    event = event_create(
+        by=director,
+        name="Trust sports day",
+        date=timezone.localdate() + timedelta(days=10),
+        schools=[a.school],
+        purposes=[Purpose.SCHOOL_SOCIAL_MEDIA],
+        location="Northfield Park",
+    )
+    event_add_pupils(by=director, event=event, pupils=[pupil])
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_withdraw(by=parent, pupil=pupil, academic_year=academic_year_for(timezone.localdate()))
+    assert PostTakedownTask.objects.filter(pupil=pupil).exists()
+
+    dpo = client_for(personas[Role.DATA_PROTECTION_OFFICER])
+    response = dpo.get(reverse("governance:subject_access_json", kwargs={"pupil_id": pupil.pk}))
+    assert response.status_code == 200
+    export = json.loads(response.content)
+    assert [row["reference"] for row in export["incidents"]] == [incident.reference]
+    assert export["incidents"][0]["takedowns"][0]["steps"]
+    assert [row["reference"] for row in export["posts"]] == [post.reference]
+    assert [row["reference"] for row in export["connection_requests"]] == [connection.reference]
+    assert [row["post"] for row in export["post_takedown_tasks"]] == [post.reference]
+    assert [row["name"] for row in export["events"]] == ["Trust sports day"]
+    assert export["consent_follow_ups"] and export["consent_follow_ups"][0]["kind"] == "Consent withdrawn"
+    assert export["consent_answers"] and export["parents_and_carers"]
+    records = {entry["record"].split(" ")[0] for entry in export["chronology"]}
+    assert {"Incident", "Consent", "Post", "Connection"} <= records
+
+    pdf = dpo.get(reverse("governance:subject_access_pdf", kwargs={"pupil_id": pupil.pk}))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
