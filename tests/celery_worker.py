@@ -24,7 +24,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from tests.ci import in_ci, unavailable
+
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 
@@ -34,31 +35,24 @@ STOP_TIMEOUT = 15.0
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Under CI=true turn every skip (missing Redis, PostgreSQL, Chromium…) into a failure."""
+    """Under CI (tests.ci.in_ci) turn every skip (missing Redis, PostgreSQL, Chromium…) into a failure."""
     outcome = yield
     report = outcome.get_result()
-    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
-        report.longrepr = f"Skipped under CI=true, which allows no skips: {reason}"
+        report.longrepr = f"Skipped under CI, which allows no skips: {reason}"
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector):
-    """Under CI=true a module that skips itself at import (``allow_module_level``) fails too."""
+    """Under CI a module that skips itself at import (``allow_module_level``) fails too."""
     outcome = yield
     report = outcome.get_result()
-    if IN_CI and report.skipped:
+    if in_ci() and report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
-        report.longrepr = f"Skipped under CI=true, which allows no skips: {reason}"
-
-
-def unavailable(reason: str) -> None:
-    """Skip the test on a developer's machine; fail it under CI=true."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: every service the tests need must be there)")
-    pytest.skip(reason)
+        report.longrepr = f"Skipped under CI, which allows no skips: {reason}"
 
 
 # --- Small helpers ---------------------------------------------------------------------------

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import zlib
 
 import pytest
 from django.test import Client
 
 from tests.factories import make_personas
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytest_plugins = ["tests.celery_worker"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.ci import unavailable
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -31,18 +31,12 @@ ARTIFACTS = Path(
 )
 
 
-def _unavailable(reason: str):
-    if IN_CI:
-        pytest.fail(f"Browser tests cannot run under CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole run."""
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
-        _unavailable("Debian's chromium is not installed (apt-get install chromium)")
+        unavailable("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -71,7 +65,7 @@ def page(browser, live_server):
 def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core on the page (WCAG 2.0–2.2 A and AA) and return the violations of these impacts."""
     if not AXE_JS.exists():
-        _unavailable("axe-core is not installed (npm ci)")
+        unavailable("axe-core is not installed (npm ci)")
     # Evaluated through the devtools protocol, so the page's CSP (no inline script) stays on.
     page.evaluate(AXE_JS.read_text())
     result = page.evaluate(
