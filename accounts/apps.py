@@ -9,9 +9,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from accounts import checks, registrations, signals
+        from accounts import audit, checks, registrations, signals
 
         registrations.register()
+        audit.register()
 
         post_migrate.connect(signals.resync_all_grants, sender=self, dispatch_uid="accounts-resync-grants")
         # Deploy-only: it asks the database, which plain checks (runserver, migrate) must not need.

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import PasswordResetThrottle, User
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 

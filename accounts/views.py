@@ -21,8 +21,8 @@ from accounts import access, selectors, services
 from accounts.forms import EmailLoginForm, PupilSearchForm, TokenForm
 from accounts.models import Pupil
 from accounts.roles import Action
-from governance.audit import audit_record, audit_view, client_ip
-from governance.models import AuditEntry
+from core.audit import audit_record, audit_view, client_ip
+from core.models import AuditEntry
 
 
 class SignInView(LoginView):

@@ -16,8 +16,8 @@ from accounts import access
 from accounts.models import User
 from accounts.roles import Action
 from approvals.models import AccountReminder, ApprovalRequest, OfficialAccount
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.notifications import notify
 
 log = logging.getLogger(__name__)

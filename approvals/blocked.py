@@ -17,8 +17,8 @@ from accounts.models import User
 from accounts.roles import Action
 from approvals.models import ApprovalReminder, ApprovalRequest, ApprovalStep, BlockedContentRequest, State
 from approvals.models.details import until_text
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.notifications import notify
 
 log = logging.getLogger(__name__)

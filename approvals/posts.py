@@ -29,9 +29,9 @@ from approvals.models import (
     PostTakedownTask,
     State,
 )
-from governance.audit import audit_record
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.files import safe_download_name
-from governance.models import AuditEntry
 from governance.notifications import notify
 
 log = logging.getLogger(__name__)

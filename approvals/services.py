@@ -21,8 +21,8 @@ from accounts.models import School, User
 from accounts.roles import Action
 from approvals.models import FINAL_STATES, ApprovalRequest, ApprovalStep, State
 from approvals.workflows import REJECT, RETURN, SUBMIT, WITHDRAW, Step, Workflow, get_workflow
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.notifications import notify
 
 AfterSave = Callable[[Any], None]

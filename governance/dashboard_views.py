@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import access
 from accounts.models import Trust
 from accounts.roles import Action
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance import dashboards
-from governance.audit import audit_record
-from governance.models import AuditEntry
 from governance.register_models import TrusteeReport
 from governance.reports import trustee_report_generate as trustee_report_generate_service
 from governance.reports import trustee_report_pdf_for

@@ -1,6 +1,6 @@
 from django import forms
 
-from governance.models import AuditEntry
+from core.models import AuditEntry
 
 
 class AuditFilterForm(forms.Form):

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Trust, User
-from governance.audit import audit_record
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.dashboards import Dashboard, counted_incidents, dashboard
-from governance.models import AuditEntry
 from governance.register_models import TrusteeReport, term_of
 from incidents.models import Incident
 from incidents.pdf import render_pdf

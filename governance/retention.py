@@ -14,8 +14,8 @@ from accounts import access
 from accounts.models import Trust, User
 from accounts.roles import Action
 from consent.models import ConsentAnswer
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.register_models import RecordType, RetentionReview, RetentionRule
 from incidents.models import Incident
 

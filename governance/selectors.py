@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import School
 from accounts.roles import Action
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from incidents.selectors import records_naming
 
 

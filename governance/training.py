@@ -14,8 +14,8 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import Membership, School, User
 from accounts.roles import SCHOOL_WORKFORCE, Action, Role
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.notifications import notify
 from governance.register_models import TrainingAttendance, TrainingReminder, TrainingSession, term_of
 

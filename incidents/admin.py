@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from incidents.models import Platform
 
 

@@ -21,8 +21,8 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import Pupil, School, User
 from accounts.roles import Action
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.notifications import notify
 from incidents import routing
 from incidents.evidence import check_evidence_file

@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "governance.audit.AuditContextMiddleware",
+    "core.audit.AuditContextMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -155,9 +155,9 @@ AXES_VERBOSE = False
 # Addresses in either case are one account (accounts.middleware.lockout_username).
 AXES_USERNAME_CALLABLE = "accounts.middleware.lockout_username"
 # Number of trusted reverse proxies that append the client's address to X-Forwarded-For; the
-# lockout records and the audit log both read the address through governance.audit.client_ip.
+# lockout records and the audit log both read the address through core.audit.client_ip.
 PORTAL_PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "governance.audit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
 
 # Sessions end after 30 minutes idle and 12 hours in all (accounts.middleware).
 SESSION_IDLE_TIMEOUT = timedelta(minutes=30)

@@ -18,8 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import YearGroup
 from accounts.roles import Role
 from accounts.views import totp_secret_base32
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.notifications import notify
 from portal.forms import GovukDateInput
 from tests.factories import PupilFactory, person

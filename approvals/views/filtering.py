@@ -13,8 +13,8 @@ from accounts.roles import Action
 from approvals import selectors
 from approvals.forms.decisions import FilteringReviewForm
 from approvals.reports import filtering_review_csv, filtering_review_rows, recent_academic_years
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 
 
 @login_required

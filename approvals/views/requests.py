@@ -20,9 +20,9 @@ from approvals.forms.decisions import CommentForm, FilterRecordForm, TakedownDon
 from approvals.forms.requests import form_for, initial_from
 from approvals.models import FINAL_STATES, PostMedia, State
 from approvals.workflows import REJECT, RETURN, all_workflows, get_workflow
-from governance.audit import audit_record
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.files import private_file_response
-from governance.models import AuditEntry
 
 PAGE_SIZE = 25
 

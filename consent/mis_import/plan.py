@@ -19,7 +19,7 @@ from accounts.models import Membership, ParentLink, Pupil, School, User, YearGro
 from accounts.roles import Role
 from consent.mis_import.columns import Contact, GoodRow, ReadResult, read_rows
 from consent.models import ImportRun
-from governance.models import AuditEntry
+from core.models import AuditEntry
 
 BATCH = 2000
 LOOKUP_BATCH = 5000

@@ -19,8 +19,8 @@ from accounts.roles import Action
 from consent.mis_import.columns import ImportFileError, decode
 from consent.mis_import.plan import apply_plan, make_plan
 from consent.models import ImportRun
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from consent.models import (
     validate_restrictions,
 )
 from consent.signals import consent_withdrawn
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.notifications import notify
 
 log = logging.getLogger(__name__)

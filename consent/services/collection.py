@@ -16,8 +16,8 @@ from accounts.models import School, Trust, User
 from accounts.roles import Action
 from consent.models import Collection, CollectionReminder
 from consent.services.answers import check_year
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.notifications import notify
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from accounts import access
 from accounts.models import Pupil, School, User
 from accounts.roles import Action
 from consent.models import Event, Purpose
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 
 
 def _require_check_in(user: User, schools: Iterable[School]) -> None:

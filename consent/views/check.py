@@ -17,8 +17,8 @@ from accounts.roles import Action
 from consent import pdf, selectors, services
 from consent.forms import CheckForm, PaperConsentForm, RegisterFilterForm
 from consent.models import Method, Purpose
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 
 # The check shows at most this many pupils at once; more means the search should be narrower.
 CHECK_LIMIT = 300

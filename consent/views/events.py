@@ -13,8 +13,8 @@ from accounts.roles import Action
 from consent import pdf, selectors, services
 from consent.forms import EventAddPupilsForm, EventForm, EventPupilSearchForm, EventRemovePupilForm
 from consent.models import Event
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 
 SEARCH_LIMIT = 300
 

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import access
 from accounts.models import Pupil
 from accounts.roles import Action
-from governance.audit import audit_record, audit_view
-from governance.models import AuditEntry
+from core.audit import audit_record, audit_view
+from core.models import AuditEntry
 from incidents import pdf, selectors, services
 from incidents.forms import InspectionPackForm, ModerationForm, PlatformForm
 from incidents.models import ModerationEntry, Platform

@@ -44,7 +44,7 @@ def all_url_names() -> set[str]:
 
 def project_models() -> list[type[models.Model]]:
     """The models of the portal's own apps."""
-    local = {"accounts", "approvals", "consent", "governance", "incidents"}
+    local = {"core", "accounts", "approvals", "consent", "governance", "incidents"}
     return [m for m in apps.get_models() if m._meta.app_label in local]
 
 

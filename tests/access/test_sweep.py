@@ -88,7 +88,7 @@ OBJECT_RULES = sorted(name for name, rule in RULES.items() if rule.obj)
 # (or through a list page filtered to the user's schools), so no id of theirs can be guessed.
 NOT_ADDRESSED = {
     "accounts.membership": "roles are read by the access layer, never fetched by a URL",
-    "governance.auditentry": "the audit log is a filtered list, with no page per entry",
+    "core.auditentry": "the audit log is a filtered list, with no page per entry",
     "incidents.moderationentry": "the moderation log is a list and a form to add to it",
     "consent.consentanswer": "answers are shown on their pupil's pages (the 'pupil' object)",
     "consent.consentstate": "the current answers are shown on their pupil's pages",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import PasswordResetThrottle
 from accounts.roles import Role
 from accounts.services import RESET_PER_ADDRESS, RESET_PER_CLIENT, RESET_WINDOW
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from tests.accounts.test_security import csrf_client, csrf_post
 from tests.factories import UserFactory
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import PupilFactory
 from tests.querycount import assert_constant_queries
 

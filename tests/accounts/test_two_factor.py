@@ -13,7 +13,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import TWO_FACTOR_ROLES, Role
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from tests.accounts.test_security import csrf_client, csrf_post, sign_in, signed_in_user_id
 from tests.factories import PASSWORD, UserFactory
 

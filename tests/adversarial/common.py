@@ -7,7 +7,7 @@ from django.conf import settings
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 
-PORTAL_APPS = ("accounts", "approvals", "consent", "governance", "incidents")
+PORTAL_APPS = ("core", "accounts", "approvals", "consent", "governance", "incidents")
 
 
 def row_counts() -> dict[str, int]:

@@ -22,7 +22,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import Role
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from tests.accounts.test_security import WRONG_PASSWORD, csrf_client, csrf_post, sign_in, signed_in_user_id
 from tests.accounts.test_two_factor import code_for, wrong_code_for
 from tests.factories import PASSWORD

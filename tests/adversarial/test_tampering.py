@@ -356,10 +356,10 @@ def tampered_values(
 
 def snapshot() -> dict[str, int]:
     """Every table's size, audit entries of pages merely viewed left out."""
-    from governance.models import AuditEntry
+    from core.models import AuditEntry
 
     counts = row_counts()
-    counts["governance.auditentry"] = AuditEntry.objects.exclude(verb=AuditEntry.Verb.VIEW).count()
+    counts["core.auditentry"] = AuditEntry.objects.exclude(verb=AuditEntry.Verb.VIEW).count()
     return counts
 
 

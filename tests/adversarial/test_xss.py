@@ -62,8 +62,8 @@ NEVER_SHOWN: dict[str, str] = {
     "approvals.BlockedContentRequest.filter_removed_note": (
         "the ICT technician's note stays with the record; pages show when and by whom"
     ),
-    "governance.AuditEntry.changes": "the log shows which fields changed, not their values",
-    "governance.AuditEntry.user_agent": "kept for investigations; the log shows the address and path",
+    "core.AuditEntry.changes": "the log shows which fields changed, not their values",
+    "core.AuditEntry.user_agent": "kept for investigations; the log shows the address and path",
     "governance.Notification.email_last_error": "the mail server's last answer, for the relay",
     "incidents.TakedownStep.data": "the step's structured data; its type, reference and note are shown",
 }

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from approvals.models import ApprovalStep
 from consent.models import ConsentAnswer, Event, ImportRun, Purpose
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from governance.register_models import PolicyVersion
 from incidents import services as incident_services
 from incidents.models import Incident, IncidentEvent, Kind, ModerationEntry, Platform, TakedownStep

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from django.apps import apps
 from django.db import models
 
-APPS = ("portal", "accounts", "governance", "approvals", "incidents", "consent")
+APPS = ("portal", "core", "accounts", "governance", "approvals", "incidents", "consent")
 
 # Field kinds that never hold free text a person typed, with the reason they carry no payload.
 SKIPPED_KINDS: dict[type, str] = {
@@ -30,8 +30,8 @@ SKIPPED_FIELDS: dict[str, str] = {
     "accounts.User.password": "a password hash",
     "accounts.School.urn": "8 digits, checked against the URN format",
     "accounts.PasswordResetThrottle.key": "a keyed digest of an address, written by the reset limit",
-    "governance.AuditEntry.object_type": "the model label, written by the audit service",
-    "governance.AuditEntry.object_id": "a primary key, written by the audit service",
+    "core.AuditEntry.object_type": "the model label, written by the audit service",
+    "core.AuditEntry.object_id": "a primary key, written by the audit service",
     "governance.Notification.link": "a path inside the portal built by code (an href)",
     "governance.PolicyReminder.level": "an idempotency key of the reminder job",
     "governance.TrainingSession.term": "derived from the date on save (not editable)",

@@ -21,7 +21,8 @@ from approvals.models import (
 )
 from approvals.posts import check_post, name_in_text, surname_parts
 from approvals.selectors import decision_inbox
-from governance.models import AuditEntry, Notification
+from core.models import AuditEntry
+from governance.models import Notification
 
 pytestmark = pytest.mark.django_db
 

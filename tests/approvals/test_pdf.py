@@ -8,7 +8,7 @@ import pytest
 
 from accounts.roles import Role
 from approvals import services
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from tests.approvals.helpers import approve_blocked, blocked_request, site_request
 from tests.conftest import signed_in_client
 

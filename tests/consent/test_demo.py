@@ -23,7 +23,8 @@ from consent.models import (
     Purpose,
     WithdrawalFollowUp,
 )
-from governance.models import AuditEntry, Notification
+from core.models import AuditEntry
+from governance.models import Notification
 
 pytestmark = pytest.mark.django_db
 

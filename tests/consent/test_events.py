@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from consent.models import Event, Purpose, Restriction
 from consent.services import event_add_pupils, event_create
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from tests.consent.helpers import NO, YES, answer, answer_all, child_of, yes
 from tests.factories import UserFactory
 

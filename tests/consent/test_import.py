@@ -15,7 +15,7 @@ from accounts.models import Membership, ParentLink, Pupil, User, YearGroup
 from accounts.roles import Action, Role
 from consent.mis_import import import_run_apply, parse_date, parse_relationship, parse_year_group
 from consent.models import ImportRun
-from governance.models import AuditEntry
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

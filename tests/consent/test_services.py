@@ -25,7 +25,8 @@ from consent.models import (
 from consent.selectors import consent_check, current_academic_year
 from consent.services import consent_erase, consent_record, consent_withdraw
 from consent.signals import consent_withdrawn
-from governance.models import AuditEntry, Notification
+from core.models import AuditEntry
+from governance.models import Notification
 from tests.consent.helpers import NO, YES, answer, answer_all, child_of, yes
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from accounts.roles import Role
 from consent.models import ConsentState, Method, Purpose, Restriction, WithdrawalFollowUp
 from consent.selectors import current_academic_year
 from consent.services import consent_withdraw
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from tests.consent.helpers import NO, YES, answer, answer_all, child_of, yes
 from tests.factories import PupilFactory, UserFactory
 from tests.querycount import assert_constant_queries

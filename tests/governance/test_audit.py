@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ParentLink, Pupil
 from accounts.roles import Role
-from governance.audit import audit_record, client_ip
-from governance.models import AppendOnlyError, AuditEntry
+from core.audit import audit_record, client_ip
+from core.models import AppendOnlyError, AuditEntry
 from tests.accounts.test_security import WRONG_PASSWORD, csrf_client, csrf_post, sign_in
 from tests.factories import (
     PASSWORD,

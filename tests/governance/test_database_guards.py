@@ -23,9 +23,9 @@ from django.utils import timezone
 from accounts.roles import Role
 from consent.models import ConsentAnswer, Purpose
 from consent.services import consent_erase
-from governance.audit import audit_record
+from core.audit import audit_record
+from core.models import AuditEntry
 from governance.db_roles import RoleRefused, grant_app_role
-from governance.models import AuditEntry
 from incidents.models import Incident
 from tests.celery_worker import unavailable
 from tests.consent.helpers import YES, answer

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from governance.models import AuditEntry
+from core.models import AuditEntry
 from incidents import services
 from incidents.models import Incident, IncidentEvent, Kind, ModerationEntry, Platform, Severity, Status
 from tests.incidents.helpers import PNG_BYTES, exe_disguised_as_png, png, pupil_named, report, staff_named

@@ -31,8 +31,8 @@ from guardian.models import UserObjectPermission
 from accounts import access, demo
 from accounts.models import Membership, ParentLink, Pupil, School, Trust, User
 from accounts.roles import TRUST_ROLES, TWO_FACTOR_ROLES, Role
-from governance.audit import audit_record
-from governance.models import AuditEntry
+from core.audit import audit_record
+from core.models import AuditEntry
 
 BATCH = 5000
 SCHOOLS_PER_CHUNK = 10

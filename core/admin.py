@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from governance.models import AuditEntry
+from core.models import AuditEntry
 
 
 @admin.register(AuditEntry)
