@@ -107,6 +107,32 @@ def has_any(user, action: str) -> bool:
     return bool(schools_for(user, action))
 
 
+def has_any_of(user, *actions: str) -> bool:
+    """May the user take at least one of these actions somewhere?"""
+    return any(has_any(user, action) for action in actions)
+
+
+def anyone_who(*actions: str):
+    """A predicate of a user: may they take any of these actions somewhere? (For registries: a
+    navigation entry or home card shown to those who may use it.)"""
+    return lambda user: has_any_of(user, *actions)
+
+
+def is_parent(user) -> bool:
+    """Does the user hold the parent role (for a parent's own pages, which no action grants)?"""
+    return Role.PARENT in roles_of(user)
+
+
+def is_pupil(user) -> bool:
+    """Does the user hold the pupil role (pages written for a child)?"""
+    return Role.PUPIL in roles_of(user)
+
+
+def is_workforce_reporter(user) -> bool:
+    """Someone who works in a school and may report a concern (not a pupil or parent)."""
+    return has_any(user, Action.REPORT_CONCERN) and any(m.role in SCHOOL_WORKFORCE for m in memberships(user))
+
+
 def is_trust_wide(user) -> bool:
     """Does the user hold a trust-wide role?"""
     return any(m.role in TRUST_ROLES for m in memberships(user))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from accounts.models import ParentLink
+from accounts import access
+from accounts.models import ParentLink, Pupil
+from accounts.roles import Action
 from core import registries
+from core.calendar import years_after, years_before
 
 
 def parent_rows(pupil) -> list[dict]:
@@ -19,7 +22,44 @@ def parent_rows(pupil) -> list[dict]:
     ]
 
 
+def pupil_records_due(trust, years: int, today) -> list[registries.Due]:
+    """Pupils no longer on roll born more than ``years`` years ago: their record and parents' links
+    (the pupil file is kept until the pupil's date of birth + 25 years by default)."""
+    pupils = Pupil.objects.filter(
+        school__trust=trust, is_active=False, date_of_birth__lte=years_before(today, years)
+    ).values("pk", "school_id", "mis_id", "date_of_birth")
+    return [
+        registries.Due(
+            school_id=row["school_id"],
+            object_id=str(row["pk"]),
+            label=f"Pupil record (MIS id {row['mis_id']})",
+            review_due=years_after(row["date_of_birth"], years),
+        )
+        for row in pupils
+    ]
+
+
 def register() -> None:
+    registries.navigation.register(
+        registries.NavEntry(
+            key="pupils",
+            label="Pupils",
+            url_name="accounts:pupil_list",
+            visible_to=access.anyone_who(Action.VIEW_PUPIL_DIRECTORY),
+            order=10,
+        )
+    )
+    registries.retention_types.register(
+        registries.RetentionType(
+            key="pupil_records",
+            label="Pupil and parent records (pupils no longer on roll)",
+            basis="date_of_birth",
+            default_years=25,
+            due=pupil_records_due,
+            models=(ParentLink,),
+            order=40,
+        )
+    )
     registries.subject_access_sections.register(
         registries.SubjectAccessSection(
             key="parents_and_carers",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
-from approvals.models import ConnectionRequest, PostRequest, PostTakedownTask
+from accounts import access
+from accounts.roles import Action
+from approvals import demo
+from approvals.models import ApprovalRequest, ConnectionRequest, PostRequest, PostTakedownTask
 from approvals.models.choices import PostPurpose
 from core import registries
+from core.calendar import years_after, years_before
 
 
 def _when(value) -> str | None:
@@ -126,7 +131,86 @@ def _takedown_chronology(rows: list[dict]) -> list[dict]:
     return out
 
 
+def requests_due(trust, years: int, today) -> list[registries.Due]:
+    """Posts and connection requests that name pupils, made more than ``years`` years ago (a post's
+    takedown tasks go with the post)."""
+    requests = (
+        ApprovalRequest.objects.filter(
+            school__trust=trust,
+            created_at__date__lte=years_before(today, years),
+            type__in=("post", "connection"),
+        )
+        .filter(Q(post__pupils__isnull=False) | Q(connection__pupil__isnull=False))
+        .distinct()
+        .values("pk", "reference", "school_id", "created_at")
+    )
+    return [
+        registries.Due(
+            school_id=row["school_id"],
+            object_id=str(row["pk"]),
+            label=f"Request {row['reference']}",
+            review_due=years_after(timezone.localtime(row["created_at"]).date(), years),
+        )
+        for row in requests
+    ]
+
+
+NAVIGATION = (
+    (
+        "inbox",
+        "Approvals",
+        "approvals:inbox",
+        access.anyone_who(
+            Action.DECIDE_AS_HEADTEACHER,
+            Action.DECIDE_AS_MARKETING,
+            Action.DECIDE_AS_DIRECTOR_OF_MARKETING,
+            Action.RECORD_ICT_ACTIONS,
+        ),
+        130,
+    ),
+    ("requests", "Requests", "approvals:list", access.anyone_who(Action.REQUEST_APPROVAL), 140),
+    (
+        "accounts",
+        "Official accounts",
+        "approvals:account_list",
+        access.anyone_who(Action.REQUEST_APPROVAL),
+        150,
+    ),
+)
+
+
 def register() -> None:
+    registries.home_cards.register(
+        registries.HomeCard(
+            key="approvals.inbox",
+            label="Approvals inbox",
+            url_name="approvals:inbox",
+            visible_to=access.anyone_who(Action.DECIDE_AS_HEADTEACHER),
+            description="Requests waiting for your decision are in your approvals inbox: new social media "
+            "sites, blocked content access, connection and branding requests.",
+            order=20,
+        )
+    )
+    registries.demo_records.register(
+        registries.DemoRecords(key="approvals", seed=demo.seed_demo_records, order=30)
+    )
+    for key, label, url_name, visible_to, order in NAVIGATION:
+        registries.navigation.register(
+            registries.NavEntry(
+                key=f"approvals.{key}", label=label, url_name=url_name, visible_to=visible_to, order=order
+            )
+        )
+    registries.retention_types.register(
+        registries.RetentionType(
+            key="approval_records",
+            label="Posts and connection requests naming pupils",
+            basis="recorded",
+            default_years=6,
+            due=requests_due,
+            models=(PostRequest, ConnectionRequest, PostTakedownTask),
+            order=30,
+        )
+    )
     sections = registries.subject_access_sections
     sections.register(
         registries.SubjectAccessSection(

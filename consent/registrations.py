@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from accounts import access
+from accounts.roles import Action
+from consent import demo
 from consent.models import ConsentAnswer, ConsentState, Event, WithdrawalFollowUp
 from core import registries
+from core.calendar import years_after, years_before
 
 
 def _when(value) -> str | None:
@@ -97,7 +102,127 @@ def event_rows(pupil) -> list[dict]:
     ]
 
 
+def consent_due(trust, years: int, today) -> list[registries.Due]:
+    """Consent answers recorded more than ``years`` years ago (the register's current answers and
+    the follow-ups of a withdrawal go with the answers they come from)."""
+    answers = ConsentAnswer.objects.filter(
+        school__trust=trust, recorded_at__date__lte=years_before(today, years)
+    ).values("pk", "school_id", "academic_year", "purpose", "recorded_at")
+    return [
+        registries.Due(
+            school_id=row["school_id"],
+            object_id=str(row["pk"]),
+            label=f"Consent answer ({row['academic_year']}, {row['purpose']})",
+            review_due=years_after(timezone.localtime(row["recorded_at"]).date(), years),
+        )
+        for row in answers
+    ]
+
+
+def events_due(trust, years: int, today) -> list[registries.Due]:
+    """Events (and the list of pupils on their briefing) held more than ``years`` years ago. An
+    event may span schools; its review is filed under the first of them (the officer deciding it
+    works for the whole trust)."""
+    events = (
+        Event.objects.filter(trust=trust, date__lte=years_before(today, years))
+        .annotate(
+            first_school=Subquery(
+                Event.schools.through.objects.filter(event_id=OuterRef("pk"))
+                .order_by("school__name")
+                .values("school_id")[:1]
+            )
+        )
+        .values("pk", "name", "date", "first_school")
+    )
+    return [
+        registries.Due(
+            school_id=row["first_school"],
+            object_id=str(row["pk"]),
+            label=f"Event briefing ({row['date']:%Y-%m-%d}, {row['name'][:60]})",
+            review_due=years_after(row["date"], years),
+        )
+        for row in events
+        if row["first_school"] is not None
+    ]
+
+
+NAVIGATION = (
+    ("check", "Consent check", "consent:check", access.anyone_who(Action.CHECK_CONSENT), 100),
+    ("parent", "Your children's consent", "consent:parent", access.is_parent, 110),
+    ("import", "Import pupils", "consent:import_upload", access.anyone_who(Action.ADMINISTER_SCHOOL), 120),
+)
+
+
+def _children(user) -> dict:
+    return {"children": access.children_of(user).select_related("school").order_by("first_name")}
+
+
+HOME_CARDS = (
+    registries.HomeCard(
+        key="consent.check",
+        label="Consent check",
+        url_name="consent:check",
+        visible_to=access.anyone_who(Action.MANAGE_CONSENT_REGISTER),
+        description="Before a photo or video of a pupil is posted, check that their parent has given "
+        "consent for that use.",
+        order=30,
+    ),
+    registries.HomeCard(
+        key="consent.children",
+        label="Your children's consent",
+        url_name="consent:parent",
+        visible_to=access.is_parent,
+        template="consent/partials/home_children.html",
+        context=_children,
+        order=40,
+    ),
+    registries.HomeCard(
+        key="consent.import",
+        label="Import pupils and parents",
+        url_name="consent:import_upload",
+        visible_to=access.anyone_who(Action.ADMINISTER_SCHOOL),
+        description="Pupils and parents come from each school's MIS: upload its CSV export, check what "
+        "would change, then import.",
+        order=70,
+    ),
+)
+
+
 def register() -> None:
+    for card in HOME_CARDS:
+        registries.home_cards.register(card)
+    registries.demo_records.register(
+        registries.DemoRecords(key="consent", seed=demo.seed_demo_records, order=20)
+    )
+    for key, label, url_name, visible_to, order in NAVIGATION:
+        registries.navigation.register(
+            registries.NavEntry(
+                key=f"consent.{key}", label=label, url_name=url_name, visible_to=visible_to, order=order
+            )
+        )
+    types = registries.retention_types
+    types.register(
+        registries.RetentionType(
+            key="consent",
+            label="Photo and video consent answers",
+            basis="recorded",
+            default_years=3,
+            due=consent_due,
+            models=(ConsentAnswer, ConsentState, WithdrawalFollowUp),
+            order=20,
+        )
+    )
+    types.register(
+        registries.RetentionType(
+            key="event_briefings",
+            label="Event briefings (pupils listed for an event)",
+            basis="recorded",
+            default_years=3,
+            due=events_due,
+            models=(Event,),
+            order=21,
+        )
+    )
     sections = registries.subject_access_sections
     sections.register(
         registries.SubjectAccessSection(

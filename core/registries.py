@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -54,8 +55,9 @@ class NavEntry:
 
 @dataclass(frozen=True)
 class HomeCard:
-    """A call to action on the home page: ``visible_to`` decides who sees it; ``order`` puts the
-    first thing a person came to do first."""
+    """A call to action on the home page. Of the cards ``visible_to`` a person, the first in
+    ``order`` is the page's lead (its ``description`` and a button, or its own ``template`` given
+    ``context(user)``); the others are listed as links. ``warning`` is shown under the lead."""
 
     key: str
     label: str
@@ -63,7 +65,10 @@ class HomeCard:
     visible_to: Callable[[Any], bool]
     description: str = ""
     order: int = 100
-    primary: bool = False
+    start: bool = False
+    warning: str = ""
+    template: str = ""
+    context: Callable[[Any], dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,16 +96,32 @@ class SubjectAccessSection:
 
 
 @dataclass(frozen=True)
+class Due:
+    """A record whose retention period has ended: listed for the data protection officer."""
+
+    school_id: Any
+    object_id: str
+    label: str
+    review_due: date
+
+
+@dataclass(frozen=True)
 class RetentionType:
-    """A kind of record with a retention period: ``due(trust, years, today)`` lists the records
-    whose period has ended, as (school id, object id, label, review due date) tuples. ``models``
-    are the models whose rows it governs (see SubjectAccessSection)."""
+    """A kind of record with a retention period, counted from the pupil's date of birth
+    (``basis="date_of_birth"``) or from when the record was made (``"recorded"``).
+
+    ``due(trust, years, today)`` lists the records of the trust whose period has ended;
+    ``naming(user)`` returns a queryset of the ids (as text) of records that name the user, whose
+    reviews another officer decides (None when the type names no one). ``models`` are the models
+    whose rows about a pupil the type governs (see SubjectAccessSection)."""
 
     key: str
     label: str
+    basis: str
     default_years: int
-    due: Callable[..., list[tuple]]
+    due: Callable[[Any, int, date], list[Due]]
     models: tuple[type, ...]
+    naming: Callable[[Any], Any] = lambda user: None
     order: int = 100
 
 
@@ -115,8 +136,20 @@ class DashboardFigure:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DemoRecords:
+    """An app's sample records for the demo trust: ``seed(data)`` adds them to every demo school
+    (``data`` is what the demo seeding made: schools, logins, pupils), and does nothing the
+    second time."""
+
+    key: str
+    seed: Callable[[Any], None]
+    order: int = 100
+
+
 navigation: Registry[NavEntry] = Registry("navigation")
 home_cards: Registry[HomeCard] = Registry("home cards")
 subject_access_sections: Registry[SubjectAccessSection] = Registry("subject access sections")
 retention_types: Registry[RetentionType] = Registry("retention types")
 dashboard_figures: Registry[DashboardFigure] = Registry("dashboard figures")
+demo_records: Registry[DemoRecords] = Registry("demo records")

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import CharField, Max, Prefetch
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from accounts import access
+from accounts.roles import Action
 from core import registries
-from incidents.models import Incident, IncidentEvent, IncidentPerson, Takedown, TakedownStep
+from core.calendar import years_after, years_before
+from incidents import demo
+from incidents.models import (
+    HANDLER_ACTIONS,
+    Incident,
+    IncidentEvent,
+    IncidentPerson,
+    Takedown,
+    TakedownStep,
+)
 
 
 def _when(value) -> str | None:
@@ -102,7 +114,119 @@ def _chronology(rows: list[dict]) -> list[dict]:
     return entries
 
 
+def safeguarding_due(trust, years: int, today) -> list[registries.Due]:
+    """Incidents whose youngest named pupil was born more than ``years`` years ago (child-protection
+    records are kept until the youngest pupil's date of birth + 25 years by default)."""
+    incidents = (
+        Incident.objects.filter(school__trust=trust, people__pupil__isnull=False)
+        .annotate(youngest=Max("people__pupil__date_of_birth"))
+        .filter(youngest__lte=years_before(today, years))
+        .values("pk", "reference", "school_id", "youngest")
+    )
+    return [
+        registries.Due(
+            school_id=row["school_id"],
+            object_id=str(row["pk"]),
+            label=f"Incident {row['reference']}",
+            review_due=years_after(row["youngest"], years),
+        )
+        for row in incidents
+    ]
+
+
+def incidents_naming(user):
+    """The ids, as text, of the incidents that name the user."""
+    return (
+        Incident.objects.filter(Incident.subject_exclusion_q(user))
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
+
+
+def _handles_concerns_without_triage(user) -> bool:
+    """People who handle some kinds of concern but not the safeguarding queue (headteacher,
+    ICT technician, marketing officer, chief executive, chair): their queue has another name."""
+    return not access.has_any(user, Action.TRIAGE_INCIDENTS) and access.has_any_of(
+        user, *(action for action in HANDLER_ACTIONS if action != Action.TRIAGE_INCIDENTS)
+    )
+
+
+NAVIGATION = (
+    ("report", "Report a concern", "incidents:report", access.anyone_who(Action.REPORT_CONCERN), 40),
+    ("my_reports", "My reports", "incidents:mine", access.anyone_who(Action.REPORT_CONCERN), 50),
+    ("queue", "Safeguarding queue", "incidents:queue", access.anyone_who(Action.TRIAGE_INCIDENTS), 60),
+    ("concerns", "Concerns to handle", "incidents:queue", _handles_concerns_without_triage, 70),
+    (
+        "moderation_log",
+        "Moderation log",
+        "incidents:moderation_log",
+        access.anyone_who(Action.MODERATE_ACCOUNTS),
+        80,
+    ),
+    ("platforms", "Platform ages", "incidents:platforms", access.anyone_who(Action.ADMINISTER_SCHOOL), 90),
+)
+
+
+HOME_CARDS = (
+    registries.HomeCard(
+        key="incidents.queue",
+        label="Safeguarding queue",
+        url_name="incidents:queue",
+        visible_to=access.anyone_who(Action.TRIAGE_INCIDENTS),
+        description="New concerns reach your safeguarding queue first, the most urgent at the top, with "
+        "the time left on every takedown deadline.",
+        order=10,
+    ),
+    registries.HomeCard(
+        key="incidents.report_pupil",
+        label="Report a concern",
+        url_name="incidents:report",
+        visible_to=access.is_pupil,
+        description="If something online has upset you or a friend, or someone you do not know has "
+        "contacted you, tell us. A member of staff who keeps pupils safe will read it.",
+        warning="You can also talk to any adult you trust at school. If you are in danger now, call 999.",
+        start=True,
+        order=60,
+    ),
+    registries.HomeCard(
+        key="incidents.report",
+        label="Report a concern",
+        url_name="incidents:report",
+        visible_to=access.is_workforce_reporter,
+        description="If you see something online that worries you about a pupil, a member of staff or one "
+        "of the school's social media accounts, report it here.",
+        warning="If a child is in immediate danger, call 999, then tell your Designated Safeguarding Lead "
+        "straight away.",
+        start=True,
+        order=61,
+    ),
+)
+
+
 def register() -> None:
+    for card in HOME_CARDS:
+        registries.home_cards.register(card)
+    registries.demo_records.register(
+        registries.DemoRecords(key="incidents", seed=demo.seed_demo_records, order=10)
+    )
+    for key, label, url_name, visible_to, order in NAVIGATION:
+        registries.navigation.register(
+            registries.NavEntry(
+                key=f"incidents.{key}", label=label, url_name=url_name, visible_to=visible_to, order=order
+            )
+        )
+    registries.retention_types.register(
+        registries.RetentionType(
+            key="safeguarding",
+            label="Safeguarding records (incidents naming a pupil)",
+            basis="date_of_birth",
+            default_years=25,
+            due=safeguarding_due,
+            models=(IncidentPerson,),
+            naming=incidents_naming,
+            order=10,
+        )
+    )
     registries.subject_access_sections.register(
         registries.SubjectAccessSection(
             key="incidents",

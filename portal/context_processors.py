@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from accounts.navigation import navigation_for
+from governance.navigation import navigation_for
 
 
 def portal(request) -> dict:

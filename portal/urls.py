@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
-from accounts import views as account_views
+from governance.home import home
 
 
 @require_GET
@@ -18,7 +18,7 @@ admin.site.site_header = "Portal administration"
 admin.site.site_title = "Portal administration"
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("account/", include("accounts.urls")),
     path("", include("governance.urls")),

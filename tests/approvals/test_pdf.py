@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from accounts.roles import Role
@@ -11,16 +9,14 @@ from approvals import services
 from core.models import AuditEntry
 from tests.approvals.helpers import approve_blocked, blocked_request, site_request
 from tests.conftest import signed_in_client
+from tests.pdftext import pdf_text as read_pdf
 
 pytestmark = pytest.mark.django_db
 
 
 def pdf_text(content: bytes) -> str:
     """The PDF's text as pdftotext reads it, with lines joined (long values wrap)."""
-    out = subprocess.run(
-        ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
-    return " ".join(out.split())
+    return read_pdf(content, joined=True)
 
 
 def test_an_approved_site_creation_form_names_every_approver(personas):

@@ -5,7 +5,6 @@ downloads with every approver's name on it."""
 from __future__ import annotations
 
 import base64
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.roles import Role
 from tests.browser.conftest import axe_violations, screenshot, sign_in
 from tests.factories import PASSWORD, make_personas
+from tests.pdftext import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -116,8 +116,7 @@ def test_a_site_creation_request_from_staff_to_the_register_and_the_signed_pdf(
         page.get_by_role("link", name="Download the signed record (PDF)").click()
     path = tmp_path / "signed.pdf"
     download_info.value.save_as(path)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
-    text = " ".join(text.split())
+    text = pdf_text(path.read_bytes(), joined=True)
     assert "Social media site creation approval form" in text
     for person in (marketing, head):
         assert person.full_name in text

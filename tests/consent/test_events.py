@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -16,17 +15,10 @@ from consent.services import event_add_pupils, event_create
 from core.models import AuditEntry
 from tests.consent.helpers import NO, YES, answer, answer_all, child_of, yes
 from tests.factories import UserFactory
+from tests.pdftext import pdf_text
 
 pytestmark = pytest.mark.django_db
 PHOTO_USES = [Purpose.SCHOOL_WEBSITE, Purpose.SCHOOL_SOCIAL_MEDIA]
-
-
-def pdf_text(content: bytes, tmp_path) -> str:
-    path = tmp_path / "briefing.pdf"
-    path.write_bytes(content)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
 
 
 @pytest.fixture
@@ -66,7 +58,7 @@ def sports_day(personas):
 
 
 def test_the_briefing_lists_exactly_the_pupils_without_consent_across_two_schools(
-    personas, client_for, sports_day, tmp_path
+    personas, client_for, sports_day
 ):
     event, attending = sports_day
     response = client_for(personas[Role.DIRECTOR_OF_MARKETING]).get(
@@ -74,7 +66,7 @@ def test_the_briefing_lists_exactly_the_pupils_without_consent_across_two_school
     )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith('attachment; filename="briefing-trust-sports-day-')
-    text = pdf_text(response.content, tmp_path)
+    text = pdf_text(response.content, layout=True)
 
     without, _, rest = text.partition("Pupils without consent (4)")
     listed, _, restricted = rest.partition("Pupils who may appear only with restrictions (2)")

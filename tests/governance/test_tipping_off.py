@@ -19,6 +19,7 @@ from accounts.roles import Role
 from incidents import services as incident_services
 from incidents.models import Kind
 from incidents.services import PersonInvolved
+from tests.pdftext import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -220,15 +221,6 @@ def test_a_dpo_not_named_still_exports_every_incident(personas, client_for):
 # --- the trustees' report ------------------------------------------------------------------------
 
 
-def _pdf_text(content: bytes, tmp_path) -> str:
-    import subprocess
-
-    path = tmp_path / "report.pdf"
-    path.write_bytes(content)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
-    return " ".join(text.split())
-
-
 def _incident_figures(d) -> dict:
     return {
         "schools": [(s.name, s.open_incidents, s.takedowns, s.takedowns_in_time) for s in d.schools],
@@ -240,9 +232,7 @@ def _incident_figures(d) -> dict:
     }
 
 
-def test_a_trust_officer_named_in_a_concern_reads_the_report_as_their_dashboard(
-    personas, client_for, tmp_path
-):
+def test_a_trust_officer_named_in_a_concern_reads_the_report_as_their_dashboard(personas, client_for):
     from governance import dashboards, reports
     from governance.register_models import TrusteeReport
 
@@ -266,8 +256,8 @@ def test_a_trust_officer_named_in_a_concern_reads_the_report_as_their_dashboard(
 
     # Downloaded through the page, each reads their own figures.
     url = reverse("governance:trustee_report_download", kwargs={"report_id": report.pk})
-    ceo_text = _pdf_text(client_for(ceo).get(url).content, tmp_path)
-    chair_text = _pdf_text(client_for(chair).get(url).content, tmp_path)
+    ceo_text = pdf_text(client_for(ceo).get(url).content, joined=True)
+    chair_text = pdf_text(client_for(chair).get(url).content, joined=True)
     assert "Concern about a member of staff" not in ceo_text
     assert "Concern about a member of staff" in chair_text
     assert ceo_text != chair_text

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import date, timedelta
 
 import pytest
@@ -16,21 +14,12 @@ from incidents import services
 from incidents.models import IncidentEvent
 from tests.factories import PupilFactory
 from tests.incidents.helpers import pupil_named, report
+from tests.pdftext import pdf_text
 
 pytestmark = pytest.mark.django_db
 
 
-def pdf_text(content: bytes, tmp_path) -> str:
-    """The text of a PDF, as pdftotext reads it (one space between words)."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    source = tmp_path / "document.pdf"
-    source.write_bytes(content)
-    text = subprocess.run(["pdftotext", str(source), "-"], check=True, capture_output=True).stdout.decode()
-    return " ".join(text.split())
-
-
-def test_a_pupils_chronology_pdf_lists_their_entries_and_no_one_elses(personas, client_for, tmp_path):
+def test_a_pupils_chronology_pdf_lists_their_entries_and_no_one_elses(personas, client_for):
     a = personas.a
     pupil = a.child
     other = PupilFactory(school=a.school, first_name="Zebedee", last_name="Otherchild")
@@ -43,7 +32,7 @@ def test_a_pupils_chronology_pdf_lists_their_entries_and_no_one_elses(personas, 
     response = client_for(a[Role.DSL]).get(reverse("incidents:chronology_pdf", kwargs={"pupil_id": pupil.pk}))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment")
-    text = pdf_text(response.content, tmp_path)
+    text = pdf_text(response.content, joined=True)
     assert f"Chronology: {pupil.full_name}" in text
     assert first.reference in text and "Spoke to the class teacher" in text and "CSC-2211" in text
     assert unrelated.reference not in text and "About someone else entirely" not in text
@@ -59,7 +48,7 @@ def test_a_pupils_chronology_pdf_lists_their_entries_and_no_one_elses(personas, 
     )
 
 
-def test_the_inspection_pack_lists_the_periods_referrals(personas, client_for, tmp_path):
+def test_the_inspection_pack_lists_the_periods_referrals(personas, client_for):
     a, b = personas.a, personas.b
     inside = report(a[Role.STAFF], a.school)
     services.incident_refer(user=a[Role.DSL], incident=inside, agency="lado", reference="LADO-42")
@@ -84,7 +73,7 @@ def test_the_inspection_pack_lists_the_periods_referrals(personas, client_for, t
     assert b"Download the PDF" in client.get(url).content
     response = client.get(url, params)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = pdf_text(response.content, tmp_path)
+    text = pdf_text(response.content, joined=True)
     assert inside.reference in text and "LADO-42" in text
     assert "Local authority designated officer" in text
     assert "OLD-1" not in text and "SCHOOLB-9" not in text
@@ -92,9 +81,9 @@ def test_the_inspection_pack_lists_the_periods_referrals(personas, client_for, t
 
     # The trust safeguarding lead may choose a school, or have every school.
     trust_lead = client_for(personas[Role.TRUST_SAFEGUARDING_LEAD])
-    text = pdf_text(trust_lead.get(url, {**params, "school": str(b.school.pk)}).content, tmp_path)
+    text = pdf_text(trust_lead.get(url, {**params, "school": str(b.school.pk)}).content, joined=True)
     assert "SCHOOLB-9" in text and "LADO-42" not in text
-    text = pdf_text(trust_lead.get(url, params).content, tmp_path)
+    text = pdf_text(trust_lead.get(url, params).content, joined=True)
     assert "SCHOOLB-9" in text and "LADO-42" in text
 
 

@@ -16,19 +16,17 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import import_module
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils.module_loading import module_has_submodule
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import demo
 from accounts.models import Membership, ParentLink, Pupil, School, Trust, User
 from accounts.roles import TRUST_ROLES, TWO_FACTOR_ROLES, Role
+from core import registries
 
 TRUST_NAME = "Northfield Learning Trust"
 TRUST_DOMAIN = "northfield.demo.example"
@@ -395,14 +393,10 @@ def login_count() -> int:
 
 
 def seed_feature_records(data: DemoData) -> None:
-    """Let each app add its own sample records (its ``demo.seed_demo_records(data)``), so this
-    command never imports a feature app and every capability shows real work on a first run."""
-    for config in apps.get_app_configs():
-        if config.name == "accounts" or not module_has_submodule(config.module, "demo"):
-            continue
-        seeder = getattr(import_module(f"{config.name}.demo"), "seed_demo_records", None)
-        if seeder is not None:
-            seeder(data)
+    """Let each app add its own sample records (registered in core.registries.demo_records), so
+    this command never imports a feature app and every capability shows real work on a first run."""
+    for records in registries.demo_records:
+        records.seed(data)
 
 
 class Command(BaseCommand):
