@@ -125,20 +125,6 @@ def two_factor_verify(request):
 
 
 @login_required
-@require_GET
-def home(request):
-    """Each role's home page: the first thing that person came to do."""
-    role = access.home_role(request.user)
-    context = {
-        "role": role,
-        "memberships": access.memberships(request.user),
-        "children": access.children_of(request.user).select_related("school") if role else [],
-        "notifications": request.user.notifications.filter(read_at__isnull=True)[:5],
-    }
-    return render(request, "accounts/home.html", context)
-
-
-@login_required
 @access.require(Action.VIEW_PUPIL_DIRECTORY)
 @require_GET
 def pupil_list(request):

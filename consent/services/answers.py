@@ -31,7 +31,7 @@ from consent.models import (
 from consent.signals import consent_withdrawn
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -373,25 +373,20 @@ def consent_erase(*, by: User, pupil: Pupil) -> int:
     # is lowered straight after, so nothing else in an enclosing transaction benefits. PostgreSQL
     # reads a transaction-local setting; SQLite, which has none, a row of a marker table that
     # its delete trigger looks for (consent migration 0003).
-    raise_flag, lower_flag = {
-        "postgresql": (
-            "SELECT set_config('portal.consent_erasure', 'on', true)",
-            "SELECT set_config('portal.consent_erasure', 'off', true)",
-        ),
-        "sqlite": (
-            "INSERT INTO consent_erasure_in_progress DEFAULT VALUES",
-            "DELETE FROM consent_erasure_in_progress",
-        ),
-    }.get(connection.vendor, (None, None))
-    if raise_flag:
-        with connection.cursor() as cursor:
-            cursor.execute(raise_flag)
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("SELECT set_config('portal.consent_erasure', 'on', true)")
+        elif vendor == "sqlite":
+            cursor.execute("INSERT INTO consent_erasure_in_progress DEFAULT VALUES")
     # The answers' own queryset refuses deletion; an erasure is the one deliberate exception. (If
     # it fails, the rollback takes the flag with it.)
     models.QuerySet.delete(answers)
-    if lower_flag:
-        with connection.cursor() as cursor:
-            cursor.execute(lower_flag)
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("SELECT set_config('portal.consent_erasure', 'off', true)")
+        elif vendor == "sqlite":
+            cursor.execute("DELETE FROM consent_erasure_in_progress")
     audit_record(
         verb=AuditEntry.Verb.DELETE,
         obj=pupil,
