@@ -13,11 +13,11 @@ from accounts import access
 from accounts.models import Pupil, Trust
 from accounts.roles import Action
 from governance import retention, subject_access
-from governance.register_models import RecordType, RetentionReview
+from governance.register_models import RetentionReview, record_type_choices
 
 
 class RetentionRuleForm(forms.Form):
-    record_type = forms.ChoiceField(choices=RecordType.choices, widget=forms.HiddenInput)
+    record_type = forms.ChoiceField(choices=record_type_choices, widget=forms.HiddenInput)
     years = forms.IntegerField(label="Years before review", min_value=1, max_value=100)
 
 

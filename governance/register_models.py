@@ -9,10 +9,9 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Cast
 
 from accounts.models import School, Trust
-from incidents.models import Incident
+from core import registries
 
 
 def term_of(day: date) -> str:
@@ -184,9 +183,9 @@ class TrainingAttendance(models.Model):
         ]
 
 
-class RecordType(models.TextChoices):
-    SAFEGUARDING = "safeguarding", "Safeguarding records (incidents naming a pupil)"
-    CONSENT = "consent", "Photo and video consent answers"
+def record_type_choices() -> list[tuple[str, str]]:
+    """The kinds of record with a retention period: those the apps registered."""
+    return [(kind.key, kind.label) for kind in registries.retention_types]
 
 
 class RetentionRule(models.Model):
@@ -198,7 +197,7 @@ class RetentionRule(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     trust = models.ForeignKey(Trust, on_delete=models.CASCADE, related_name="retention_rules")
-    record_type = models.CharField(max_length=20, choices=RecordType.choices)
+    record_type = models.CharField(max_length=20, choices=record_type_choices)
     basis = models.CharField(max_length=20, choices=Basis.choices)
     years = models.PositiveSmallIntegerField()
 
@@ -223,7 +222,7 @@ class RetentionReview(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="+")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    record_type = models.CharField(max_length=20, choices=RecordType.choices)
+    record_type = models.CharField(max_length=20, choices=record_type_choices)
     object_id = models.CharField(max_length=64)
     object_label = models.CharField(max_length=200)
     review_due = models.DateField()
@@ -245,13 +244,14 @@ class RetentionReview(models.Model):
 
     @classmethod
     def subject_exclusion_q(cls, user) -> Q:
-        """Reviews of incidents that name the user: another officer decides them."""
-        naming = (
-            Incident.objects.filter(Incident.subject_exclusion_q(user))
-            .annotate(key=Cast("pk", models.CharField()))
-            .values("key")
-        )
-        return Q(record_type=RecordType.SAFEGUARDING, object_id__in=naming)
+        """Reviews of records that name the user (an incident about them): another officer
+        decides them."""
+        condition = Q(pk__in=[])
+        for kind in registries.retention_types:
+            naming = kind.naming(user)
+            if naming is not None:
+                condition |= Q(record_type=kind.key, object_id__in=naming)
+        return condition
 
     def is_subject(self, user) -> bool:
         return type(self).objects.filter(pk=self.pk).filter(self.subject_exclusion_q(user)).exists()

@@ -7,7 +7,7 @@ from django.test import TestCase
 
 from accounts.roles import Role
 from governance import policies
-from governance.register_models import RecordType, RetentionReview, TrainingSession, TrusteeReport
+from governance.register_models import RetentionReview, TrainingSession, TrusteeReport
 
 
 def published_policy(personas, *, school=None, title="Social media policy"):
@@ -52,7 +52,7 @@ def governance_sweep_objects(personas) -> dict:
     review = RetentionReview.objects.create(
         trust=personas.trust,
         school=personas.a.school,
-        record_type=RecordType.CONSENT,
+        record_type="consent",
         object_id="sweep",
         object_label="Consent answer (2019/20, website)",
         review_due=date(2023, 1, 1),

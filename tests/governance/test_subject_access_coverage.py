@@ -18,6 +18,7 @@ from consent.models import Purpose, academic_year_for
 from consent.services import consent_withdraw
 from consent.services.events import event_add_pupils, event_create
 from core import registries
+from core.calendar import years_after
 from incidents.models import Kind
 from tests.approvals.helpers import (
     confirm_all_criteria,
@@ -103,3 +104,52 @@ def test_an_export_holds_every_kind_of_record_about_the_pupil(
 
     pdf = dpo.get(reverse("governance:subject_access_pdf", kwargs={"pupil_id": pupil.pk}))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_every_model_that_refers_to_a_pupil_has_a_retention_type():
+    covered = {model for kind in registries.retention_types for model in kind.models}
+    missing = sorted(m._meta.label for m in models_referring_to_pupils() - covered)
+    assert not missing, f"No retention type governs {missing}: register one in the app's ready()"
+
+
+def test_each_kind_of_record_is_listed_for_review_when_its_period_ends(personas):
+    """Every registered retention type lists a record of its kind once its period has ended, and
+    only then: a record made today is due in exactly the registered number of years."""
+    from governance import retention
+    from governance.register_models import RetentionReview
+
+    a = personas.a
+    pupil, parent = pupil_with_parent(a, first_name="Amira", last_name="Okafor")
+    consent(parent, pupil)
+    account = official_account(a, posters=[a[Role.STAFF]])
+    post_request(a, account, requester=a[Role.STAFF], pupils=[pupil])
+    _concern(personas, kind=Kind.CYBERBULLYING_PUPIL, named=a[Role.STAFF], pupil=pupil, takedown=False)
+    director = personas[Role.DIRECTOR_OF_MARKETING]
+    event = event_create(
+        by=director,
+        name="Sports day",
+        date=timezone.localdate(),
+        schools=[a.school],
+        purposes=[Purpose.SCHOOL_SOCIAL_MEDIA],
+    )
+    event_add_pupils(by=director, event=event, pupils=[pupil])
+    pupil.is_active = False
+    pupil.save(update_fields=["is_active"])
+
+    today = timezone.localdate()
+    assert retention.retention_review_sweep(today=today) == 0
+    kinds = {kind.key: kind for kind in registries.retention_types}
+    assert set(kinds) == {"safeguarding", "consent", "event_briefings", "approval_records", "pupil_records"}
+
+    def due_on(kind):
+        return years_after(
+            pupil.date_of_birth if kind.basis == "date_of_birth" else today, kind.default_years
+        )
+
+    for kind in kinds.values():
+        RetentionReview.objects.all().delete()
+        when = due_on(kind)
+        retention.retention_review_sweep(today=when - timedelta(days=1))
+        assert not RetentionReview.objects.filter(record_type=kind.key).exists(), kind.key
+        retention.retention_review_sweep(today=when)
+        assert RetentionReview.objects.filter(record_type=kind.key).count() == 1, kind.key
