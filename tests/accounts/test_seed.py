@@ -86,8 +86,9 @@ def test_demo_pupils_fit_their_schools_year_groups_and_dates_of_birth():
         assert 35 <= len(pupils) <= 50, school.name
         assert {p.year_group for p in pupils} == set(demo.year_groups_for(school.phase))
         for pupil in pupils:
-            # Born 1 September to 31 August, the right number of years before September 2026.
-            first = date(2021 - pupil.year_group, 9, 1)
+            # Born 1 September to 31 August, the right number of years before the September the demo
+            # is set in (a fixed year, so the demo's ages do not move with the day it is seeded).
+            first = date(demo.ACADEMIC_YEAR_START - 5 - pupil.year_group, 9, 1)
             assert first <= pupil.date_of_birth <= date(first.year + 1, 8, 31), pupil
             assert pupil.class_name and pupil.mis_id
         assert len({p.mis_id for p in pupils}) == len(pupils)

@@ -212,7 +212,8 @@ CASES = [
             "platform": Platform.objects.get(name="Instagram").pk,
             "account": "@school_a_news",
             "comment_text": TYPED,
-            **today_parts("seen_date"),
+            # Yesterday: 09:30 today is still to come for a run early in the morning (refused).
+            **today_parts("seen_date", timezone.localdate() - timedelta(days=1)),
             "seen_time": "09:30",
             "action_taken": "hidden",
         },

@@ -16,6 +16,7 @@ from accounts.roles import Role
 from incidents import services
 from incidents.models import Incident, Platform
 from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.dates import years_before
 from tests.factories import PASSWORD, make_personas
 from tests.incidents.helpers import pupil_named
 
@@ -111,6 +112,10 @@ def file_report(page, *, kind: str, description: str, evidence=None, pupil=None)
 def test_a_cyberbullying_report_reaches_the_dsl_first_and_reporters_see_only_their_own(new_page, tmp_path):
     personas = make_personas()
     a = personas.a
+    # The report below names this pupil, who must be younger than Instagram's minimum age (13) on
+    # the day the test runs for the report to be flagged: ten years old today, whenever today is.
+    a.child.date_of_birth = years_before(timezone.localdate(), 10)
+    a.child.save(update_fields=["date_of_birth"])
 
     # A member of staff reports cyberbullying of a pupil, with a screenshot.
     staff = new_page()
@@ -136,6 +141,7 @@ def test_a_cyberbullying_report_reaches_the_dsl_first_and_reporters_see_only_the
         evidence=str(shot),
         pupil=f"{a.child.last_name}, {a.child.first_name} ({a.child.get_year_group_display()})",
     )
+    assert Incident.objects.get(reference=reference).safeguarding_flag  # what puts it first below
     both_sizes(staff, "incidents-report-sent")
 
     # The Designated Safeguarding Lead finds it at the top of the queue.

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from consent.models import Event, Purpose, Restriction
+from consent.models import Event, Purpose, Restriction, academic_year_for
 from consent.services import event_add_pupils, event_create
 from core.models import AuditEntry
 from tests.consent.helpers import NO, YES, answer, answer_all, child_of, yes
@@ -25,6 +25,10 @@ PHOTO_USES = [Purpose.SCHOOL_WEBSITE, Purpose.SCHOOL_SOCIAL_MEDIA]
 def sports_day(personas):
     """A sports day for schools A and B: in each school one pupil with consent, one refused for one use,
     one never answered, one with restrictions. Made by the director of marketing (both schools)."""
+    # The briefing reads the answers for the academic year of the event's day: in the last days of
+    # August that is next year's, so the answers are given for the event's year, not today's.
+    day = timezone.localdate() + timedelta(days=10)
+    year = academic_year_for(day)
     attending = {}
     for label, school in (("a", personas.a.school), ("b", personas.b.school)):
         parent = UserFactory()
@@ -40,15 +44,16 @@ def sports_day(personas):
         group = child_of(
             parent, school, first_name=f"Gus{label}", last_name="Group", year_group=4, class_name="4K"
         )
-        answer_all(parent, ok)
-        answer(parent, refused, {Purpose.SCHOOL_WEBSITE: YES, Purpose.SCHOOL_SOCIAL_MEDIA: NO})
-        answer(parent, group, {p: yes(Restriction.GROUP_SHOTS_ONLY) for p in PHOTO_USES})
+        answer_all(parent, ok, academic_year=year)
+        no_social = {Purpose.SCHOOL_WEBSITE: YES, Purpose.SCHOOL_SOCIAL_MEDIA: NO}
+        answer(parent, refused, no_social, academic_year=year)
+        answer(parent, group, {p: yes(Restriction.GROUP_SHOTS_ONLY) for p in PHOTO_USES}, academic_year=year)
         attending[label] = (ok, refused, silent, group)
     director = personas[Role.DIRECTOR_OF_MARKETING]
     event = event_create(
         by=director,
         name="Trust sports day",
-        date=timezone.localdate() + timedelta(days=10),
+        date=day,
         schools=[personas.a.school, personas.b.school],
         purposes=PHOTO_USES,
         location="Northfield Park",

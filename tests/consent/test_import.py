@@ -27,14 +27,16 @@ HEADER = (
     + CONTACT.format(n=2)
     + "Contact 2 Parental Responsibility"
 )
-NEXT_YEAR = timezone.localdate().year + 1
+# A date of birth in the future: 1 January two years on, so it is still the future when the file is
+# read, even if this module was imported on New Year's Eve and the test runs after midnight.
+FUTURE_YEAR = timezone.localdate().year + 2
 GOOD_AND_BAD = f"""{HEADER}
 A100,Ava,Patel,14/03/2016,Year 5,5P,Priya,Patel,priya.patel@home.example,Mother,Y,\
 Raj,Patel,RAJ.PATEL@home.example,Father,Y
 A101,Ben,Patel,02/09/2018,Year 3,3K,Priya,Patel,priya.patel@home.example,Mother,Y,,,,,
 A102,,Jones,01/01/2015,6,6T,Kim,Jones,kim.jones@home.example,Mother,Y,,,,,
 A103,Cal,Smith,05/05/2015,Year 14,6T,Jo,Smith,jo.smith@home.example,Carer,N,,,,,
-A104,Dee,Brown,01/01/{NEXT_YEAR},R,RB,Al,Brown,al.brown@home.example,Father,Y,,,,,
+A104,Dee,Brown,01/01/{FUTURE_YEAR},R,RB,Al,Brown,al.brown@home.example,Father,Y,,,,,
 A100,Eve,Duplicate,01/02/2016,5,5P,,,,,,,,,,
 A105,Fay,Green,2017-07-01,N1,Nursery,Lee,Green,not-an-email,Mother,Y,,,,,
 A106,Gus,Khan,30/11/2014,Y7,7W,Sam,Khan,sam.khan@home.example,Grandmother,,Zed,Khan,,Uncle,
@@ -42,7 +44,7 @@ A106,Gus,Khan,30/11/2014,Y7,7W,Sam,Khan,sam.khan@home.example,Grandmother,,Zed,K
 BAD_REASONS = {
     4: ["The first name is missing"],
     5: ["The year group “Year 14” is not known (use N, Reception or R, or Year 1 to Year 13)"],
-    6: [f"The date of birth 01/01/{NEXT_YEAR} is in the future"],
+    6: [f"The date of birth 01/01/{FUTURE_YEAR} is in the future"],
     7: ["MIS id A100 appears again: it is first on row 2"],
     8: ["Contact 1's email address “not-an-email” is not valid"],
 }

@@ -10,12 +10,14 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from consent.models import ConsentAnswer, Purpose
+from consent.selectors import current_academic_year
 from consent.services import Answer, consent_record
 from governance import retention
 from governance.register_models import RetentionReview
 from incidents import services as incident_services
 from incidents.models import Incident, Kind
 from incidents.services import PersonInvolved
+from tests.dates import years_after
 from tests.factories import PupilFactory
 from tests.pdftext import pdf_text
 
@@ -55,15 +57,17 @@ def test_the_trusts_own_setting_changes_when_consent_answers_are_listed(personas
     consent_record(
         by=personas.a[Role.PARENT],
         pupil=pupil,
-        academic_year="2026/27",
+        # Answers are taken for this academic year or the next only: whichever this is today.
+        academic_year=current_academic_year(),
         answers={purpose: Answer("given") for purpose in Purpose.values},
     )
     count = ConsentAnswer.objects.filter(pupil=pupil).count()
-    today = timezone.localdate()
-    assert retention.retention_review_sweep(today=today.replace(year=today.year + 2)) == 0
+    # Two years after the answers were recorded (today): within the default 3 years, past 1 year.
+    two_years_on = years_after(timezone.localdate(), 2)
+    assert retention.retention_review_sweep(today=two_years_on) == 0
     dpo = personas[Role.DATA_PROTECTION_OFFICER]
     retention.retention_rule_set(user=dpo, trust=personas.trust, record_type="consent", years=1)
-    assert retention.retention_review_sweep(today=today.replace(year=today.year + 2)) == count
+    assert retention.retention_review_sweep(today=two_years_on) == count
     assert ConsentAnswer.objects.filter(pupil=pupil).count() == count
 
 
@@ -101,7 +105,7 @@ def test_subject_access_export_holds_the_pupil_and_nothing_of_another(personas, 
     consent_record(
         by=personas.a[Role.PARENT],
         pupil=pupil,
-        academic_year="2026/27",
+        academic_year=current_academic_year(),
         answers={Purpose.values[0]: Answer("refused")},
     )
     dpo = client_for(personas[Role.DATA_PROTECTION_OFFICER])

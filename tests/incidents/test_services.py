@@ -1,6 +1,6 @@
 """Reporting, routing, subject exclusion, the age check, court-safe records and the takedown ladder."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -62,19 +62,24 @@ def test_a_dsl_named_in_a_concern_never_sees_it(personas):
 
 def test_a_pupil_under_the_platforms_age_raises_a_flag(personas):
     a = personas.a
-    young = PupilFactory(school=a.school, date_of_birth=date.today().replace(year=date.today().year - 11))
+    # A pupil's age is taken on the day the post was seen, so that day is pinned (a leap day), with
+    # one pupil a day short of 13 then and one who turned 13 the day before: the test does not
+    # depend on the day it runs, and tries the boundary both ways.
+    seen = datetime(2024, 2, 29, 12, tzinfo=UTC)
+    twelve = PupilFactory(school=a.school, date_of_birth=date(2011, 3, 1))
+    thirteen = PupilFactory(school=a.school, date_of_birth=date(2011, 2, 28))
     incident = report(
         a[Role.STAFF],
         a.school,
         kind=Kind.UNDER_AGE,
-        people=[pupil_named(young, "subject")],
+        people=[pupil_named(twelve, "subject")],
         platform_name="TikTok",
+        seen_at=seen,
     )
     assert incident.safeguarding_flag
     assert incident.events.filter(type=IncidentEvent.Type.FLAG).exists()
-    older = PupilFactory(school=a.school, date_of_birth=date(2005, 1, 1))
     assert not report(
-        a[Role.STAFF], a.school, people=[pupil_named(older)], platform_name="TikTok"
+        a[Role.STAFF], a.school, people=[pupil_named(thirteen)], platform_name="TikTok", seen_at=seen
     ).safeguarding_flag
 
 
