@@ -18,7 +18,7 @@ from accounts.roles import Action
 from approvals.models import AccountReminder, ApprovalRequest, OfficialAccount
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 
 log = logging.getLogger(__name__)
 REVIEW_NOTICE_DAYS = 30

@@ -19,7 +19,7 @@ from approvals.models import ApprovalReminder, ApprovalRequest, ApprovalStep, Bl
 from approvals.models.details import until_text
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 
 log = logging.getLogger(__name__)
 APPLIED = "applied"

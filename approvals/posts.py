@@ -31,8 +31,8 @@ from approvals.models import (
 )
 from core.audit import audit_record
 from core.models import AuditEntry
+from core.notifications import notify
 from governance.files import safe_download_name
-from governance.notifications import notify
 
 log = logging.getLogger(__name__)
 

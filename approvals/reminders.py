@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from approvals.models import FINAL_STATES, ApprovalReminder, ApprovalRequest, State
 from approvals.services import next_deciders
-from governance.notifications import notify
+from core.notifications import notify
 
 WAITING_WORKING_DAYS = 2
 # States in which a request waits for someone other than its requester.

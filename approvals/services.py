@@ -23,7 +23,7 @@ from approvals.models import FINAL_STATES, ApprovalRequest, ApprovalStep, State
 from approvals.workflows import REJECT, RETURN, SUBMIT, WITHDRAW, Step, Workflow, get_workflow
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 
 AfterSave = Callable[[Any], None]
 

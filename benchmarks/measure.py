@@ -44,7 +44,7 @@ from approvals.models import ApprovalRequest, State
 from benchmarks import incident_data, mis_export, seed
 from consent.models import Event, ImportRun, Purpose
 from consent.selectors import current_academic_year
-from governance.models import Notification
+from core.models import Notification
 from governance.register_models import TrusteeReport
 from incidents.escalation import takedown_escalation_sweep
 from incidents.models import Incident, IncidentPerson, TakedownNotice

@@ -1,7 +1,10 @@
-"""Records of the bottom layer: the append-only audit log.
+"""Records of the bottom layer: the append-only audit log and the notification inbox and outbox.
 
-Its table keeps the name it was created under (``governance_auditentry``): the model moved here
-without the data moving, and the database triggers that guard the table name it."""
+Their tables keep the names they were created under (``governance_auditentry``,
+``governance_notification``): the models moved here without the data moving, and the database
+triggers that guard the audit log name its table."""
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -94,3 +97,40 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The audit log is append-only.")
+
+
+class Notification(models.Model):
+    """Something the portal told a user: shown in their inbox and sent by email (the outbox)."""
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Could not be sent"
+        NOT_SENT = "not_sent", "Portal only"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        db_table = "governance_notification"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(email_status="pending"),
+                name="notification_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.user}"

@@ -17,7 +17,7 @@ from accounts.models import Membership, School, Trust, User
 from accounts.roles import SCHOOL_WORKFORCE, Action, Role
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 from governance.register_models import Acknowledgement, Policy, PolicyReminder, PolicyVersion
 
 log = logging.getLogger(__name__)

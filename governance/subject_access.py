@@ -23,7 +23,7 @@ from accounts.roles import Action, Role
 from core import registries
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 
 
 def _when(value) -> str | None:

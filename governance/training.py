@@ -16,7 +16,7 @@ from accounts.models import Membership, School, User
 from accounts.roles import SCHOOL_WORKFORCE, Action, Role
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 from governance.register_models import TrainingAttendance, TrainingReminder, TrainingSession, term_of
 
 

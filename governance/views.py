@@ -8,10 +8,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import access
 from accounts.roles import Action
+from core.models import Notification
+from core.notifications import notification_mark_read
 from governance import selectors
 from governance.forms import AuditFilterForm
-from governance.models import Notification
-from governance.notifications import notification_mark_read
 
 
 @login_required

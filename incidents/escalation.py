@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.roles import Role
-from governance.notifications import notify
+from core.notifications import notify
 from incidents.models import IncidentPerson, Takedown, TakedownNotice
 from incidents.routing import handlers_of
 

@@ -23,7 +23,7 @@ from accounts.models import Pupil, School, User
 from accounts.roles import Action
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 from incidents import routing
 from incidents.evidence import check_evidence_file
 from incidents.models import (

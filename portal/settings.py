@@ -253,7 +253,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "relay-pending-notifications": {
-        "task": "governance.tasks.relay_pending_notifications",
+        "task": "core.tasks.relay_pending_notifications",
         "schedule": timedelta(minutes=1),
     },
     "escalate-takedowns": {

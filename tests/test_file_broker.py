@@ -11,7 +11,7 @@ PUBLISH = """
 import django
 django.setup()
 from portal.celery import app
-app.send_task("governance.tasks.relay_pending_notifications")
+app.send_task("core.tasks.relay_pending_notifications")
 """
 
 

@@ -20,7 +20,7 @@ from accounts.roles import Role
 from accounts.views import totp_secret_base32
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 from portal.forms import GovukDateInput
 from tests.factories import PupilFactory, person
 

@@ -31,7 +31,7 @@ from consent.models import (
 from consent.signals import consent_withdrawn
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from consent.models import Collection, CollectionReminder
 from consent.services.answers import check_year
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.notifications import notify
+from core.notifications import notify
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.roles import ROLE_ACTIONS, Role
-from governance.notifications import notify
+from core.notifications import notify
 from incidents import services as incident_services
 from incidents.models import Kind, Platform
 from tests.access.rules import RULES, Rule

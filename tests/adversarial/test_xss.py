@@ -24,7 +24,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.roles import Role
-from governance.notifications import notification_deliver, notify
+from core.notifications import notification_deliver, notify
 from governance.selectors import audit_entries
 from tests.access.rules import RULES
 from tests.access.sweep import ANONYMOUS, expected_status
@@ -64,7 +64,7 @@ NEVER_SHOWN: dict[str, str] = {
     ),
     "core.AuditEntry.changes": "the log shows which fields changed, not their values",
     "core.AuditEntry.user_agent": "kept for investigations; the log shows the address and path",
-    "governance.Notification.email_last_error": "the mail server's last answer, for the relay",
+    "core.Notification.email_last_error": "the mail server's last answer, for the relay",
     "incidents.TakedownStep.data": "the step's structured data; its type, reference and note are shown",
 }
 

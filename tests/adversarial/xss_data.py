@@ -232,7 +232,7 @@ def send_collection_messages(personas, records: Records) -> None:
     parent's inbox, so the parent's copy is one of the pages read."""
     from consent.models import Collection
     from consent.services import collection_send_messages
-    from governance.models import Notification
+    from core.models import Notification
 
     collection = Collection.objects.get(pk=records.objects["consent_collection"][0]["collection_id"])
     assert collection_send_messages(collection=collection) >= 1

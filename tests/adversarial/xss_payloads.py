@@ -32,7 +32,7 @@ SKIPPED_FIELDS: dict[str, str] = {
     "accounts.PasswordResetThrottle.key": "a keyed digest of an address, written by the reset limit",
     "core.AuditEntry.object_type": "the model label, written by the audit service",
     "core.AuditEntry.object_id": "a primary key, written by the audit service",
-    "governance.Notification.link": "a path inside the portal built by code (an href)",
+    "core.Notification.link": "a path inside the portal built by code (an href)",
     "governance.PolicyReminder.level": "an idempotency key of the reminder job",
     "governance.TrainingSession.term": "derived from the date on save (not editable)",
     "governance.TrusteeReport.term": "the term the report covers, set by the portal",

@@ -12,8 +12,7 @@ from accounts.roles import Role
 from approvals.accounts import account_review_done, account_review_sweep, account_set_status, one_year_after
 from approvals.models import OfficialAccount
 from approvals.validators import looks_like_password
-from core.models import AuditEntry
-from governance.models import Notification
+from core.models import AuditEntry, Notification
 from tests.approvals.helpers import official_account, site_request
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ from approvals.blocked import (
 )
 from approvals.models import ApprovalReminder, State
 from approvals.reports import academic_year_of, filtering_review_csv, filtering_review_rows
-from governance.models import Notification
+from core.models import Notification
 from tests.approvals.helpers import approve_blocked, blocked_request
 from tests.conftest import signed_in_client
 from tests.pdftext import pdf_text

@@ -21,8 +21,7 @@ from approvals.models import (
 )
 from approvals.posts import check_post, name_in_text, surname_parts
 from approvals.selectors import decision_inbox
-from core.models import AuditEntry
-from governance.models import Notification
+from core.models import AuditEntry, Notification
 
 pytestmark = pytest.mark.django_db
 

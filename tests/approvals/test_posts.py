@@ -14,7 +14,7 @@ from approvals.posts import check_post, name_in_text, post_approval_problems
 from consent.models import Decision, Purpose, Restriction
 from consent.selectors import current_academic_year
 from consent.services import Answer, consent_record, consent_withdraw
-from governance.models import Notification
+from core.models import Notification
 from tests.approvals.helpers import (
     confirm_all_criteria,
     official_account,

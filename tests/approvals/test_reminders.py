@@ -10,7 +10,7 @@ import pytest
 from accounts.roles import Role
 from approvals.models import ApprovalRequest
 from approvals.reminders import add_working_days, reminder_levels_due, waiting_decisions_sweep
-from governance.models import Notification
+from core.models import Notification
 from tests.approvals.helpers import site_request
 
 UK = ZoneInfo("Europe/London")

@@ -8,8 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.roles import Role
 from approvals import selectors, services
 from approvals.models import ApprovalStep, OfficialAccount, State
-from core.models import AuditEntry
-from governance.models import Notification
+from core.models import AuditEntry, Notification
 from tests.approvals.helpers import (
     approve_blocked,
     blocked_request,

@@ -14,7 +14,7 @@ from consent.models import Collection, CollectionReminder, Purpose
 from consent.selectors import current_academic_year
 from consent.services import collection_open, collection_send_messages
 from consent.tasks import send_collection_reminders
-from governance.models import Notification
+from core.models import Notification
 from tests.consent.helpers import YES, answer, answer_all, child_of
 from tests.factories import UserFactory
 

@@ -23,8 +23,7 @@ from consent.models import (
     Purpose,
     WithdrawalFollowUp,
 )
-from core.models import AuditEntry
-from governance.models import Notification
+from core.models import AuditEntry, Notification
 
 pytestmark = pytest.mark.django_db
 

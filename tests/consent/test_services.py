@@ -25,8 +25,7 @@ from consent.models import (
 from consent.selectors import consent_check, current_academic_year
 from consent.services import consent_erase, consent_record, consent_withdraw
 from consent.signals import consent_withdrawn
-from core.models import AuditEntry
-from governance.models import Notification
+from core.models import AuditEntry, Notification
 from tests.consent.helpers import NO, YES, answer, answer_all, child_of, yes
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.roles import Role
-from governance.models import Notification
-from governance.notifications import notify
-from governance.tasks import relay_pending_notifications
+from core.models import Notification
+from core.notifications import notify
+from core.tasks import relay_pending_notifications
 from incidents.models import Incident
 from tests.celery_worker import point_app_at_broker, wait_until
 from tests.faults.helpers import sent_emails

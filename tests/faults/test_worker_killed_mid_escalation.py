@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import Role
-from governance.models import Notification
-from governance.notifications import notify
-from governance.tasks import relay_pending_notifications
+from core.models import Notification
+from core.notifications import notify
+from core.tasks import relay_pending_notifications
 from incidents.escalation import _subject, levels_due, recipients
 from incidents.models import Incident, Takedown, TakedownNotice
 from incidents.services import new_reference

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from governance.models import Notification
-from governance.notifications import (
+from core.models import Notification
+from core.notifications import (
     MAX_ATTEMPTS,
     notification_deliver,
     notification_mark_read,
     notify,
     pending_notification_ids,
 )
-from governance.tasks import relay_pending_notifications
+from core.tasks import relay_pending_notifications
 from tests.celery_worker import free_port
 from tests.factories import UserFactory
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
+from core.models import Notification
 from governance import policies
-from governance.models import Notification
 from governance.register_models import Acknowledgement, PolicyReminder
 from tests.governance.helpers import published_policy
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.roles import Role
+from core.models import Notification
 from governance import training
-from governance.models import Notification
 from governance.register_models import TrainingSession
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import time
 import pytest
 from django.db import transaction
 
-from governance.models import Notification
-from governance.notifications import notify
-from governance.tasks import relay_pending_notifications
+from core.models import Notification
+from core.notifications import notify
+from core.tasks import relay_pending_notifications
 from tests.celery_worker import wait_until
 from tests.factories import UserFactory
 

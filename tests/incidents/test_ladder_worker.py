@@ -10,8 +10,8 @@ import pytest
 from django.db import transaction
 
 from accounts.roles import Role
-from governance.models import Notification
-from governance.notifications import notify
+from core.models import Notification
+from core.notifications import notify
 from incidents import services
 from incidents.models import TakedownNotice
 from incidents.tasks import escalate_takedowns

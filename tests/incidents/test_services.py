@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.roles import Action, Role
-from governance.models import Notification
+from core.models import Notification
 from incidents import services
 from incidents.escalation import takedown_escalation_sweep
 from incidents.models import Incident, IncidentEvent, Kind, Severity, Status, TakedownNotice

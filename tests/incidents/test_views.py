@@ -195,7 +195,7 @@ def test_a_report_is_saved_when_the_queue_is_down(
 ):
     from kombu.exceptions import OperationalError
 
-    from governance import tasks
+    from core import tasks
 
     def broker_down(*args, **kwargs):
         raise OperationalError("connection refused")

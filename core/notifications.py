@@ -1,6 +1,7 @@
 """The one way the portal tells someone something: a portal inbox entry, and an email sent by
 Celery after the transaction commits. A broker or mail server that is down loses nothing: the
-notification row is the outbox, and ``relay_pending_notifications`` delivers what is waiting."""
+notification row is the outbox, and ``core.tasks.relay_pending_notifications`` delivers what is
+waiting."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from governance.models import Notification
+# The tasks call back into this module: each imports the other module, never names from it, so
+# either may be imported first.
+from core import tasks
+from core.models import Notification
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -38,10 +42,8 @@ def notify(*, user, subject: str, body: str = "", link: str = "", email: bool = 
 
 def enqueue_delivery(notification_id) -> bool:
     """Hand a notification to the queue; if the broker is down it stays pending for the relay."""
-    from governance.tasks import deliver_notification
-
     try:
-        deliver_notification.apply_async(args=[str(notification_id)], retry=False)
+        tasks.deliver_notification.apply_async(args=[str(notification_id)], retry=False)
     except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row for the relay
         log.warning("Queue unavailable; notification %s left for the relay: %s", notification_id, exc)
         return False
