@@ -19,7 +19,7 @@ from consent.models import (
     next_academic_year,
 )
 from consent.services import Answer
-from portal.forms import GovukDateInput
+from core.forms import GovukDateInput
 
 YES, NO, SKIP = "yes", "no", "skip"
 YEAR_GROUP_CHOICES = [("", "Any year group"), *YearGroup.choices]

@@ -98,7 +98,7 @@ TEMPLATES = [
         },
     },
 ]
-FORM_RENDERER = "portal.forms.GovukFormRenderer"
+FORM_RENDERER = "core.forms.GovukFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

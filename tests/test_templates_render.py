@@ -19,9 +19,9 @@ from accounts.models import YearGroup
 from accounts.roles import Role
 from accounts.views import totp_secret_base32
 from core.audit import audit_record
+from core.forms import GovukDateInput
 from core.models import AuditEntry
 from core.notifications import notify
-from portal.forms import GovukDateInput
 from tests.factories import PupilFactory, person
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Pupil
-from portal.forms import GovukDateInput
+from core.forms import GovukDateInput
 
 
 def date_field(label: str, *, name: str, required: bool = True, help_text: str = "") -> forms.DateField:

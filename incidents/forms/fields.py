@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from portal.forms import GovukDateInput
+from core.forms import GovukDateInput
 
 UK = ZoneInfo("Europe/London")
 MAX_URLS = 20
