@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from accounts import access
 from accounts.models import Pupil, School, Trust
 from accounts.roles import Action
 
@@ -126,8 +127,6 @@ class ConsentAnswerQuerySet(models.QuerySet):
 
     def visible_to(self, user, action: str = Action.CHECK_CONSENT) -> ConsentAnswerQuerySet:
         """Answers about pupils of the schools where the user may take the action."""
-        from accounts import access
-
         return access.scope(self, user, action)
 
 
@@ -186,8 +185,6 @@ class ConsentAnswer(models.Model):
 class ConsentStateQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = Action.CHECK_CONSENT) -> ConsentStateQuerySet:
         """Current answers about pupils of the schools where the user may take the action."""
-        from accounts import access
-
         return access.scope(self, user, action)
 
     def without_consent_or_restricted(self) -> ConsentStateQuerySet:
@@ -274,8 +271,6 @@ class CollectionQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = Action.RUN_CONSENT_COLLECTION) -> CollectionQuerySet:
         """A school's collections where the user may act there; a trust-wide one where they may act
         in any of its schools (they then see their own schools' part of it)."""
-        from accounts import access
-
         schools = access.schools_for(user, action)
         trusts = School.objects.filter(pk__in=schools).values("trust_id")
         return self.filter(Q(school__in=schools) | Q(school__isnull=True, trust__in=trusts))
@@ -353,8 +348,6 @@ class CollectionReminder(models.Model):
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = Action.CHECK_CONSENT) -> EventQuerySet:
         """Events whose every school is one where the user may check consent."""
-        from accounts import access
-
         schools = access.schools_for(user, action)
         links = Event.schools.through.objects.filter(event=OuterRef("pk"))
         return self.filter(Exists(links.filter(school__in=schools))).exclude(
@@ -393,8 +386,6 @@ class Event(models.Model):
 class ImportRunQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = Action.ADMINISTER_SCHOOL) -> ImportRunQuerySet:
         """Imports into the schools the user administers."""
-        from accounts import access
-
         return access.scope(self, user, action)
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts import access
 from accounts.models import School, Trust
 from core import registries
 
@@ -25,8 +26,6 @@ def term_of(day: date) -> str:
 class PolicyQuerySet(models.QuerySet):
     def visible_to(self, user, action: str) -> PolicyQuerySet:
         """Policies of the schools where the user may take the action, and their trusts' own."""
-        from accounts import access
-
         schools = access.schools_for(user, action)
         trusts = School.objects.filter(pk__in=schools).values("trust_id")
         return self.filter(Q(school_id__in=schools) | Q(school__isnull=True, trust_id__in=trusts))

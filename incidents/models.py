@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts import access
 from accounts.models import Pupil, School
 from accounts.roles import Action
 
@@ -102,8 +103,6 @@ HANDLER_ACTIONS = (
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user) -> IncidentQuerySet:
         """Incidents the user handles: by each incident's handling action, school and subject exclusion."""
-        from accounts import access
-
         return access.scope_by_action_field(
             self, user, action_field="handler_action", actions=HANDLER_ACTIONS
         )

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from accounts import access
 from accounts.models import School
 
 
@@ -31,8 +32,6 @@ FINAL_STATES = frozenset({State.APPROVED, State.REJECTED, State.WITHDRAWN})
 class ApprovalRequestQuerySet(models.QuerySet):
     def visible_to(self, user, action: str) -> ApprovalRequestQuerySet:
         """Requests of the schools where the user may take the action."""
-        from accounts import access
-
         return access.scope(self, user, action)
 
 

@@ -16,16 +16,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Pupil
+from accounts import access
+from accounts.models import ParentLink, Pupil
+from accounts.roles import Action
 from approvals.models.choices import Brand, Group, Platform
 from approvals.models.core import ApprovalRequest
 from approvals.validators import validate_handle, validate_not_password
 
 
 def _workforce(school_id):
-    from accounts import access
-    from accounts.roles import Action
-
     return access.users_with(Action.REQUEST_APPROVAL, school_id)
 
 
@@ -313,8 +312,6 @@ class ConnectionRequest(models.Model):
         if self.pupil_id and school_id and self.pupil.school_id != school_id:
             raise ValidationError({"pupil": "Choose a pupil of the school."})
         if self.parent_id and school_id:
-            from accounts.models import ParentLink
-
             if not ParentLink.objects.filter(parent_id=self.parent_id, pupil__school_id=school_id).exists():
                 raise ValidationError({"parent": "Choose a parent or carer of a pupil of the school."})
         if self.until and self.until < timezone.localdate() and self._state.adding:

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from accounts import access
 from accounts.models import Pupil, School
 from approvals.models.choices import Platform, PostPurpose
 from approvals.models.core import ApprovalRequest
@@ -20,8 +21,6 @@ from approvals.validators import validate_handle, validate_not_password
 class SchoolOwnedQuerySet(models.QuerySet):
     def visible_to(self, user, action: str):
         """Rows of the schools where the user may take the action."""
-        from accounts import access
-
         return access.scope(self, user, action)
 
 

@@ -2,6 +2,8 @@ from datetime import date
 
 from django import template
 
+from accounts import access
+from accounts.roles import Action
 from governance.policies import versions_awaiting
 
 register = template.Library()
@@ -16,9 +18,6 @@ def policy_prompt(user):
 @register.inclusion_tag("governance/partials/subject_access_link.html")
 def subject_access_link(user, pupil):
     """A link to the pupil's subject access export, for the data protection officer only."""
-    from accounts import access
-    from accounts.roles import Action
-
     return {"pupil": pupil, "show": access.can(user, Action.EXPORT_SUBJECT_ACCESS, pupil)}
 
 
