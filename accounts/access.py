@@ -27,7 +27,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from guardian.models import UserObjectPermission
 
-from accounts.models import Membership, ParentLink, Pupil, School
+from accounts.models import Membership, ParentLink, Pupil, School, User
 from accounts.roles import (
     HOME_ORDER,
     ROLE_ACTIONS,
@@ -346,8 +346,6 @@ def sync_trust(trust_id) -> None:
 
 def users_with(action: str, school_id) -> QuerySet:
     """The active people who may take the action in this school (for routing notifications)."""
-    from accounts.models import User
-
     ct = ContentType.objects.get_for_model(School)
     holders = UserObjectPermission.objects.filter(
         content_type=ct, permission__codename=str(action), object_pk=str(school_id)
@@ -357,8 +355,6 @@ def users_with(action: str, school_id) -> QuerySet:
 
 def holders_of_role(role: str, school_id) -> QuerySet:
     """The active people holding a role in a school (a trust-wide role: in the school's trust)."""
-    from accounts.models import User
-
     if role in TRUST_ROLES:
         trust = School.objects.filter(pk=school_id).values("trust_id")
         members = Membership.objects.filter(role=role, trust_id__in=trust, school__isnull=True)

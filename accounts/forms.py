@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import timezone
 
-from accounts.models import YearGroup
+from accounts.models import User, YearGroup
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -32,7 +32,6 @@ class PortalPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         """Active users with this email address, whether or not they have set a password yet."""
-        from accounts.models import User
 
         def folded(value: str) -> str:
             return unicodedata.normalize("NFKC", value).casefold()

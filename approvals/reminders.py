@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from approvals.models import FINAL_STATES, ApprovalReminder, ApprovalRequest, State
 from approvals.services import next_deciders
+from approvals.workflows import all_workflows
 from core.notifications import notify
 
 WAITING_WORKING_DAYS = 2
@@ -99,6 +100,4 @@ def waiting_decisions_sweep(now: datetime | None = None) -> int:
 
 
 def _detail_names() -> list[str]:
-    from approvals.workflows import all_workflows
-
     return [w.detail_related_name for w in all_workflows()]

@@ -1,6 +1,7 @@
 from django import forms
 
 from core.models import AuditEntry
+from governance.register_models import TrainingSession
 
 
 class AuditFilterForm(forms.Form):
@@ -75,8 +76,6 @@ class TrainingSessionForm(forms.Form):
     held_on = forms.DateField(label="Date held", widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, schools, **kwargs):
-        from governance.register_models import TrainingSession
-
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
         if len(schools) == 1:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from approvals.models import CRITERIA_FIELDS, POST_CRITERIA, OfficialAccount
+from approvals.posts import post_criteria_confirm
 from approvals.workflows import REJECT, RETURN
 
 COMMENT_HELP = "Your reasons. Required when you return or reject a request, and for some decisions."
@@ -68,8 +69,6 @@ class PostDecisionForm(DecisionForm):
             self.initial["criteria"] = [name for name in CRITERIA_FIELDS if getattr(post, name)]
 
     def before_step(self, *, user) -> None:
-        from approvals.posts import post_criteria_confirm
-
         chosen = set(self.cleaned_data.get("criteria") or [])
         post_criteria_confirm(
             user=user, post=self.request_obj.post, values={name: name in chosen for name in CRITERIA_FIELDS}
