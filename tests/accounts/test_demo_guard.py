@@ -92,6 +92,7 @@ def test_a_seed_runs_with_debug_off_when_told_plainly(command, trust):
 
 def test_demo_secrets_are_random_and_a_fresh_database_gets_new_ones():
     first = demo_secrets()
+    assert first  # otherwise every check below holds of nothing
     assert len(set(first.values())) == len(first)
     for email, secret in first.items():
         assert key_of(secret) != email_derived_key(email), email
@@ -106,6 +107,7 @@ def test_demo_secrets_are_random_and_a_fresh_database_gets_new_ones():
 
 def test_demo_secrets_printed_are_the_ones_stored():
     secrets_printed = demo_secrets()
+    assert secrets_printed
 
     for email, secret in secrets_printed.items():
         assert key_of(secret) == TOTPDevice.objects.get(user__email=email, confirmed=True).bin_key

@@ -81,7 +81,9 @@ def test_demo_password_passes_the_password_validators():
 def test_demo_pupils_fit_their_schools_year_groups_and_dates_of_birth():
     run("seed_demo")
 
-    for school in School.objects.filter(trust__name="Northfield Learning Trust"):
+    schools = list(School.objects.filter(trust__name="Northfield Learning Trust"))
+    assert schools  # the demo trust's name, or the checks below would look at no school
+    for school in schools:
         pupils = list(school.pupils.all())
         assert 35 <= len(pupils) <= 50, school.name
         assert {p.year_group for p in pupils} == set(demo.year_groups_for(school.phase))
@@ -172,7 +174,9 @@ def test_the_demo_dsl_is_granted_exactly_their_school():
 def test_demo_families_pupil_logins_and_a_parent_in_two_schools():
     logins = demo_logins()
 
-    for pupil in Pupil.objects.filter(school__trust__name="Northfield Learning Trust"):
+    pupils = list(Pupil.objects.filter(school__trust__name="Northfield Learning Trust"))
+    assert pupils
+    for pupil in pupils:
         assert 1 <= pupil.parent_links.count() <= 2, pupil
     assert ParentLink.objects.filter(parental_responsibility=False).exists()
     for item in logins:

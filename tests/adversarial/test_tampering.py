@@ -563,6 +563,7 @@ def test_tampered_filters_are_never_an_error_page(form_name, personas):
     # The trust-wide viewer may see both schools: school B's pupil must not appear for school A's
     # people, so the same filters are tried by school A's marketing officer where the page is theirs.
     url = reverse(url_name)
+    tried = 0
     for user in (personas.everyone()[label], personas.a[Role.MARKETING_OFFICER]):
         client = signed_in_client(user)
         page = client.get(url)
@@ -573,10 +574,13 @@ def test_tampered_filters_are_never_an_error_page(form_name, personas):
             if not is_id_field(form_field):
                 continue
             for what, bad in tampered_values(ctx, form_field, name, None):
+                tried += 1
                 response = client.get(url, {name: bad, "names": ctx.b.child.last_name})
                 assert response.status_code == 200, f"{url_name}?{name}={what}: {response.status_code}"
                 if user == personas.a[Role.MARKETING_OFFICER]:
                     assert ctx.b.child.last_name not in response.content.decode(), f"{url_name}?{name}={what}"
+    # A page refused to both people, or a form with no id field left, would leave nothing tried.
+    assert tried, f"{url_name}: no tampered filter was tried"
 
 
 def test_a_staging_token_not_ones_own_attaches_nothing_and_removes_nothing(personas):
