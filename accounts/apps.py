@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and schools"
 
     def ready(self) -> None:
+        # The app's modules are imported once the app registry is ready, as Django requires.
         from django.db.models.signals import post_migrate
 
         from accounts import audit, checks, registrations, signals

@@ -174,6 +174,7 @@ class YearGroup(models.IntegerChoices):
 class PupilQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = Action.VIEW_PUPIL_DIRECTORY) -> "PupilQuerySet":
         """Pupils in the schools where the user may take this action."""
+        # Here, not at the top: the access layer reads these models, so it loads after them.
         from accounts import access
 
         return access.scope(self, user, action)

@@ -6,6 +6,7 @@ class ApprovalsConfig(AppConfig):
     verbose_name = "Approvals and official accounts"
 
     def ready(self) -> None:
+        # The app's modules are imported once the app registry is ready, as Django requires.
         from approvals import registrations, signals
 
         signals.connect()

@@ -6,6 +6,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
+        # The app's modules are imported once the app registry is ready, as Django requires.
         from governance import registrations
 
         registrations.register()

@@ -67,6 +67,7 @@ class ApprovalRequest(models.Model):
 
     @property
     def workflow(self):
+        # Here, not at the top: the workflows name this model's detail models and services.
         from approvals.workflows import get_workflow
 
         return get_workflow(self.type)
