@@ -133,6 +133,15 @@ def is_workforce_reporter(user) -> bool:
     return has_any(user, Action.REPORT_CONCERN) and any(m.role in SCHOOL_WORKFORCE for m in memberships(user))
 
 
+def may_across_trust(user, action: str, trust_id) -> bool:
+    """Does a trust-wide role of the user, in this trust, grant the action (for the trust's own
+    records, such as a trust-wide policy, rather than one school's)?"""
+    return any(
+        m.school_id is None and m.trust_id == trust_id and action in ROLE_ACTIONS[Role(m.role)]
+        for m in memberships(user)
+    )
+
+
 def is_trust_wide(user) -> bool:
     """Does the user hold a trust-wide role?"""
     return any(m.role in TRUST_ROLES for m in memberships(user))

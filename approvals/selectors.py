@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.roles import Action
-from approvals.models import FINAL_STATES, ApprovalRequest, ApprovalStep
+from approvals.models import FINAL_STATES, ApprovalRequest, ApprovalStep, BlockedContentRequest, State
 from approvals.workflows import all_workflows
 
 
@@ -156,7 +156,6 @@ def request_for_action(*, user, request_id, action: str) -> ApprovalRequest:
 def filter_changes_for(*, user) -> dict[str, list]:
     """The ICT technician's work: approved access whose filter change is to apply, and ended access
     whose change is to remove."""
-    from approvals.models import BlockedContentRequest, State
 
     base = BlockedContentRequest.objects.filter(
         request__school_id__in=access.schools_for(user, Action.RECORD_ICT_ACTIONS)

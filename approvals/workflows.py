@@ -9,7 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accounts.roles import Action
+from approvals.accounts import official_account_from_site_request
+from approvals.blocked import blocked_access_close, blocked_access_open
 from approvals.models import ApprovalRequest, State
+from approvals.posts import post_approval_problems
 
 Guard = Callable[[ApprovalRequest], "str | None"]
 Applies = Callable[[ApprovalRequest], bool]
@@ -138,8 +141,6 @@ DIRECTOR_AFTER_MARKETING = Step(
 
 
 def _create_official_account(request: ApprovalRequest, by) -> None:
-    from approvals.accounts import official_account_from_site_request
-
     official_account_from_site_request(request=request, by=by)
 
 
@@ -200,14 +201,10 @@ CONNECTION = register(
 
 
 def _open_blocked_access(request: ApprovalRequest, by) -> None:
-    from approvals.blocked import blocked_access_open
-
     blocked_access_open(request=request, by=by)
 
 
 def _close_blocked_access(request: ApprovalRequest, by) -> None:
-    from approvals.blocked import blocked_access_close
-
     blocked_access_close(request=request, by=by, reason="The request was changed after it was approved.")
 
 
@@ -258,8 +255,6 @@ BLOCKED_CONTENT = register(
 
 
 def _post_guard(request: ApprovalRequest) -> str | None:
-    from approvals.posts import post_approval_problems
-
     problems = post_approval_problems(request.detail)
     return " ".join(problems) if problems else None
 

@@ -43,16 +43,7 @@ def may_manage(user, *, trust_id, school_id) -> bool:
     """May the user manage a policy of this school (or, with no school, of the whole trust)?"""
     if school_id is not None:
         return school_id in access.schools_for(user, Action.MANAGE_POLICIES)
-    return any(
-        m.school_id is None and m.trust_id == trust_id and Action.MANAGE_POLICIES in _actions(m.role)
-        for m in access.memberships(user)
-    )
-
-
-def _actions(role: str) -> frozenset[str]:
-    from accounts.roles import ROLE_ACTIONS
-
-    return ROLE_ACTIONS[Role(role)]
+    return access.may_across_trust(user, Action.MANAGE_POLICIES, trust_id)
 
 
 def staff_in_scope(policy: Policy) -> QuerySet[User]:
@@ -185,6 +176,7 @@ def policy_version_publish(*, user: User, version: PolicyVersion) -> int:
 def _enqueue_acknowledgement_requests(version_id) -> None:
     """Ask staff to acknowledge in a worker: a trust-wide policy reaches thousands of people. With
     the queue down the requests are written here instead, so publishing never loses them."""
+    # Here, not at the top: the tasks module imports this one to run the requests in a worker.
     from governance.tasks import ask_policy_acknowledgements
 
     try:
