@@ -10,6 +10,8 @@ log = logging.getLogger(__name__)
 
 def on_consent_withdrawn(sender, *, pupil, purpose, academic_year, withdrawn_by=None, **kwargs) -> None:
     """consent.signals.consent_withdrawn: open a takedown for each approved post showing the pupil."""
+    # Here, not at the top: this module is connected from AppConfig.ready(), before posts' models
+    # and services may be imported.
     from approvals.posts import post_takedowns_open
 
     tasks = post_takedowns_open(
@@ -22,6 +24,7 @@ def on_consent_withdrawn(sender, *, pupil, purpose, academic_year, withdrawn_by=
 def connect() -> None:
     """Listen to the consent app when it is installed; approvals works without it."""
     try:
+        # Optional: approvals is installed without consent in some deployments.
         from consent.signals import consent_withdrawn
     except ImportError:
         log.info("consent.signals is not available: approved posts are not watched for withdrawals")
