@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import logging
 
+from approvals.posts import post_takedowns_open
+
 log = logging.getLogger(__name__)
 
 
 def on_consent_withdrawn(sender, *, pupil, purpose, academic_year, withdrawn_by=None, **kwargs) -> None:
     """consent.signals.consent_withdrawn: open a takedown for each approved post showing the pupil."""
-    # Here, not at the top: this module is connected from AppConfig.ready(), before posts' models
-    # and services may be imported.
-    from approvals.posts import post_takedowns_open
-
     tasks = post_takedowns_open(
         pupil=pupil, purpose=purpose, academic_year=academic_year, withdrawn_by=withdrawn_by
     )
