@@ -1,15 +1,11 @@
 """Approved forms as signed PDF records, like the paper forms (004 App. A and C), and the filtering
-review pack, rendered with WeasyPrint from templates/approvals/pdf/."""
+review pack, printed from templates/approvals/print/."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import timezone
-
 from approvals import selectors
 from approvals.models import ApprovalRequest, State
-from governance.printing import html_to_pdf
+from core.printing import render_pdf
 
 # What each approver's signature means, in the paper form's words.
 STATEMENTS = {
@@ -40,10 +36,6 @@ FORM_TITLES = {
 }
 
 
-def _html_to_pdf(html: str) -> bytes:
-    return html_to_pdf(html)
-
-
 def request_pdf(request: ApprovalRequest) -> bytes:
     """The request as a signed record: every field, and each approval's name, role, date and comment."""
     detail = request.detail
@@ -58,10 +50,8 @@ def request_pdf(request: ApprovalRequest) -> bytes:
         "approvals": approvals,
         "timeline": selectors.timeline(request),
         "approved": request.state == State.APPROVED,
-        "trust_name": settings.PORTAL_TRUST_NAME,
-        "generated_at": timezone.localtime(),
     }
-    return _html_to_pdf(render_to_string("approvals/pdf/request.html", context))
+    return render_pdf("approvals/print/request.html", context)
 
 
 def filtering_review_pdf(*, school, year: str, rows) -> bytes:
@@ -70,8 +60,6 @@ def filtering_review_pdf(*, school, year: str, rows) -> bytes:
         "school": school,
         "year": year,
         "rows": rows,
-        "trust_name": settings.PORTAL_TRUST_NAME,
-        "generated_at": timezone.localtime(),
         "approved": sum(1 for r in rows if r.decision == State.APPROVED.label),
     }
-    return _html_to_pdf(render_to_string("approvals/pdf/filtering_review.html", context))
+    return render_pdf("approvals/print/filtering_review.html", context)

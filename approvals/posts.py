@@ -9,7 +9,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -30,9 +29,10 @@ from approvals.models import (
     State,
 )
 from core.audit import audit_record
+from core.files import safe_download_name
 from core.models import AuditEntry
 from core.notifications import notify
-from governance.files import safe_download_name
+from core.uploads import check_upload
 
 log = logging.getLogger(__name__)
 
@@ -180,25 +180,16 @@ def max_media_bytes() -> int:
 
 def check_post_media(upload: UploadedFile) -> str:
     """The file's real content type, or a ValidationError a person can act on."""
-    limit = max_media_bytes()
-    if not upload.size:
-        raise ValidationError(f"“{upload.name}” is empty.", code="empty")
-    if upload.size > limit:
-        raise ValidationError(
-            f"“{upload.name}” is {upload.size / 1048576:.1f} MB: photos and videos must be "
-            f"{limit // 1048576} MB or smaller.",
-            code="too_large",
-        )
-    upload.seek(0)
-    kind = filetype.guess(upload.read(8192))
-    upload.seek(0)
-    if kind is None or kind.mime not in MEDIA_TYPES:
-        raise ValidationError(
-            f"“{upload.name}” is not a photo or a video. Upload a JPEG, PNG, GIF, WebP or HEIC photo, or "
-            "an MP4, MOV or WebM video.",
-            code="bad_type",
-        )
-    return kind.mime
+    return check_upload(
+        upload,
+        types=MEDIA_TYPES,
+        max_bytes=max_media_bytes(),
+        too_large="“{name}” is {size_mb:.1f} MB: photos and videos must be {limit_mb} MB or smaller.",
+        bad_type=(
+            "“{name}” is not a photo or a video. Upload a JPEG, PNG, GIF, WebP or HEIC photo, or an MP4, "
+            "MOV or WebM video."
+        ),
+    )
 
 
 def post_media_add(*, user: User, post: PostRequest, files: list[UploadedFile]) -> list[PostMedia]:

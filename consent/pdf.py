@@ -1,21 +1,8 @@
-"""Printable documents of consent (WeasyPrint): the pre-event briefing and the register."""
+"""Printable documents of consent: the pre-event briefing and the register."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import timezone
-
-from governance.printing import html_to_pdf
-
-
-def render_pdf(template_name: str, context: dict) -> bytes:
-    """Render a template (HTML and print CSS, no external resources) to PDF bytes."""
-    html = render_to_string(
-        template_name,
-        {**context, "trust_name": settings.PORTAL_TRUST_NAME, "generated_at": timezone.localtime()},
-    )
-    return html_to_pdf(html)
+from core.printing import render_pdf
 
 
 def event_briefing_pdf(*, event, attendees, by) -> bytes:
@@ -26,21 +13,22 @@ def event_briefing_pdf(*, event, attendees, by) -> bytes:
         (pupil, verdict) for pupil, verdict in attendees if verdict.allowed and verdict.restrictions
     ]
     return render_pdf(
-        "consent/pdf/briefing.html",
+        "consent/print/briefing.html",
         {
             "event": event,
             "schools": list(event.schools.order_by("name")),
             "without": without,
             "restricted": restricted,
             "attending": len(attendees),
-            "prepared_by": by,
         },
+        printed_by=by,
     )
 
 
 def register_pdf(*, rows, schools, filters: dict, by) -> bytes:
     """The register of refusals, withdrawals and restrictions (003 §10.2), as filtered on the page."""
     return render_pdf(
-        "consent/pdf/register.html",
-        {"rows": rows, "schools": schools, "filters": filters, "prepared_by": by},
+        "consent/print/register.html",
+        {"rows": rows, "schools": schools, "filters": filters},
+        printed_by=by,
     )

@@ -17,10 +17,10 @@ from django.utils import timezone
 from accounts.models import Trust, User
 from core.audit import audit_record
 from core.models import AuditEntry
+from core.printing import render_pdf
 from governance.dashboards import Dashboard, counted_incidents, dashboard
 from governance.register_models import TrusteeReport, term_of
 from incidents.models import Incident
-from incidents.pdf import render_pdf
 
 
 def _render(figures: Dashboard, trust: Trust) -> bytes:

@@ -24,6 +24,7 @@ from core import registries
 from core.audit import audit_record
 from core.models import AuditEntry
 from core.notifications import notify
+from core.printing import render_pdf
 
 
 def _when(value) -> str | None:
@@ -114,8 +115,6 @@ def subject_access_export(*, user: User, pupil: Pupil) -> dict:
 
 def subject_access_pdf(*, export: dict) -> bytes:
     """The export as a printable PDF: the pupil's record, then each section in turn."""
-    from incidents.pdf import render_pdf
-
     sections = [
         {
             "title": section.title,

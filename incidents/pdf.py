@@ -1,23 +1,11 @@
-"""Printable records of incidents as PDF (WeasyPrint): a pupil's chronology and the inspection pack.
-
-The documents load nothing from anywhere (no network, no files): everything they show is in the
-HTML and the print stylesheet, so a web address typed into a report can never be fetched here.
-"""
+"""Printable records of incidents as PDF: a pupil's chronology and the inspection pack."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.template.loader import render_to_string
-
 from accounts.models import Pupil, School, User
-from governance.printing import html_to_pdf
-
-
-def render_pdf(template: str, context: dict) -> bytes:
-    """Render a print template to PDF bytes."""
-    html = render_to_string(template, context)
-    return html_to_pdf(html, stylesheet=render_to_string("incidents/print/print.css"))
+from core.printing import render_pdf
 
 
 def chronology_pdf(*, pupil: Pupil, entries: list[dict], generated_by: User, generated_at: datetime) -> bytes:
@@ -25,6 +13,7 @@ def chronology_pdf(*, pupil: Pupil, entries: list[dict], generated_by: User, gen
     return render_pdf(
         "incidents/print/chronology.html",
         {"pupil": pupil, "entries": entries, "generated_by": generated_by, "generated_at": generated_at},
+        printed_by=generated_by,
     )
 
 
@@ -48,4 +37,5 @@ def inspection_pack_pdf(
             "generated_by": generated_by,
             "generated_at": generated_at,
         },
+        printed_by=generated_by,
     )

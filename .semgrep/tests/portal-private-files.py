@@ -5,7 +5,7 @@ from django.conf.urls.static import static
 from django.http import FileResponse
 from django.views.static import serve
 
-from governance.files import private_file_response
+from core.files import private_file_response
 
 
 def download(request, evidence):

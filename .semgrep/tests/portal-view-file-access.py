@@ -4,7 +4,7 @@
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 
-from governance.files import private_file_response
+from core.files import private_file_response
 
 
 def evidence_download(request, evidence):

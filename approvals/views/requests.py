@@ -21,8 +21,8 @@ from approvals.forms.requests import form_for, initial_from
 from approvals.models import FINAL_STATES, PostMedia, State
 from approvals.workflows import REJECT, RETURN, all_workflows, get_workflow
 from core.audit import audit_record
+from core.files import private_file_response
 from core.models import AuditEntry
-from governance.files import private_file_response
 
 PAGE_SIZE = 25
 

@@ -21,6 +21,7 @@ from consent.mis_import.plan import apply_plan, make_plan
 from consent.models import ImportRun
 from core.audit import audit_record
 from core.models import AuditEntry
+from core.uploads import check_text_upload
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,17 @@ def import_upload(*, by: User, school: School, upload) -> ImportRun:
     """Keep an uploaded MIS export for a school and start its preview (a dry run) in the background."""
     if not access.can(by, Action.ADMINISTER_SCHOOL, school):
         raise PermissionDenied
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": "The file must be smaller than 50 MB."})
-    if not upload.name.lower().endswith((".csv", ".txt")):
-        raise ValidationError(
-            {"file": "The file must be a CSV file (saved as .csv from the MIS or a spreadsheet)."}
+    try:
+        check_text_upload(
+            upload,
+            extensions=(".csv", ".txt"),
+            max_bytes=MAX_UPLOAD_BYTES,
+            too_large="The file must be smaller than 50 MB.",
+            bad_name="The file must be a CSV file (saved as .csv from the MIS or a spreadsheet).",
+            binary="The file must be a CSV file, not a spreadsheet or other document.",
         )
-    head = upload.read(8192)
-    upload.seek(0)
-    if b"\x00" in head:
-        raise ValidationError({"file": "The file must be a CSV file, not a spreadsheet or other document."})
+    except ValidationError as error:
+        raise ValidationError({"file": error}) from None
     run = ImportRun(school=school, uploaded_by=by, original_name=upload.name[:200])
     run.file.save(f"{run.pk}.csv", ContentFile(upload.read()), save=False)
     run.save()

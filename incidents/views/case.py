@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET
 from accounts import access
 from accounts.roles import Action
 from core.audit import audit_record, audit_view
+from core.files import private_file_response
 from core.models import AuditEntry
-from governance.files import private_file_response
 from incidents import forms, routing, selectors
 from incidents.models import Evidence, Incident, Nature
 from incidents.views.common import deadline, describe_event

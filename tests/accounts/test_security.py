@@ -32,8 +32,8 @@ import portal.settings as production_settings
 from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from accounts.models import User
 from accounts.roles import Role
+from core.files import SANDBOX_POLICY, private_file_response
 from core.models import AuditEntry
-from governance.files import SANDBOX_POLICY, private_file_response
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -324,14 +324,13 @@ FETCHING_HTML = (
     '<p>Report</p><img src="file:///etc/hostname"><a rel="attachment" href="pyproject.toml">file</a>'
     '<img src="http://127.0.0.1:9/pixel.png">'
 )
+FETCHING_CSS = '@import url("file:///etc/passwd"); body { background: url("http://127.0.0.1:9/tile.png"); }'
 
 
 def test_printed_documents_load_no_resources(monkeypatch):
     import weasyprint.urls
 
-    from approvals import pdf as approvals_pdf
-    from consent import pdf as consent_pdf
-    from incidents import pdf as incidents_pdf
+    from core import printing
 
     fetched: list[str] = []
     original = weasyprint.urls.URLFetcher.fetch
@@ -341,16 +340,16 @@ def test_printed_documents_load_no_resources(monkeypatch):
         return original(self, url, *args, **kwargs)
 
     monkeypatch.setattr(weasyprint.urls.URLFetcher, "fetch", record)
-    monkeypatch.setattr(consent_pdf, "render_to_string", lambda *a, **k: FETCHING_HTML)
+    # Every app prints through core.printing: whatever a document or its stylesheet names is
+    # never fetched.
     monkeypatch.setattr(
-        incidents_pdf,
+        printing,
         "render_to_string",
-        lambda name, *a, **k: "" if name.endswith(".css") else FETCHING_HTML,
+        lambda name, *a, **k: FETCHING_CSS if name.endswith(".css") else FETCHING_HTML,
     )
     documents = {
-        "approvals": approvals_pdf._html_to_pdf(FETCHING_HTML),
-        "consent": consent_pdf.render_pdf("consent/pdf/briefing.html", {}),
-        "incidents": incidents_pdf.render_pdf("incidents/print/chronology.html", {}),
+        "a printed template": printing.render_pdf("incidents/print/chronology.html", {}),
+        "HTML and a stylesheet": printing.html_to_pdf(FETCHING_HTML, stylesheet=FETCHING_CSS),
     }
     assert all(pdf.startswith(b"%PDF") for pdf in documents.values())
     assert fetched == [], f"The PDF renderer fetched {fetched}"

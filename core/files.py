@@ -9,9 +9,10 @@ from __future__ import annotations
 import mimetypes
 import unicodedata
 
-import filetype
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
+
+from core.uploads import SNIFF_BYTES, sniffed_type
 
 # Types a browser may show in the page. SVG is left out on purpose: it can carry script.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
@@ -30,7 +31,6 @@ ACTIVE_TYPES = frozenset(
 # The file is a document of its own, never part of the portal: no script, no plug-ins, no
 # requests, no framing, and a unique origin so it cannot read the portal's cookies or pages.
 SANDBOX_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
-SNIFF_BYTES = 8192
 
 
 def safe_download_name(name: str) -> str:
@@ -45,10 +45,8 @@ def content_type_of(head: bytes, download_name: str) -> str:
 
     Only the bytes can make a file an image or a PDF: HTML saved as "photo.png" stays unknown.
     """
-    sniffed = filetype.guess(head)
-    if sniffed is not None:
-        content_type = sniffed.mime
-    else:
+    content_type = sniffed_type(head)
+    if content_type is None:
         content_type = mimetypes.guess_type(download_name)[0]
         if content_type in INLINE_TYPES:
             content_type = None
