@@ -29,7 +29,8 @@ help:
 	@echo "make run           serve the portal with demo data on http://127.0.0.1:8000"
 	@echo "make test          run the tests (PostgreSQL and Redis on 127.0.0.1; DATABASE_URL and"
 	@echo "                   CELERY_BROKER_URL override them)"
-	@echo "make lint          ruff check, ruff format --check, bandit and semgrep (.semgrep/)"
+	@echo "make lint          ruff, bandit, semgrep (.semgrep/), import layers (.importlinter) and"
+	@echo "                   missing migrations"
 	@echo "make check-deploy  Django's deployment checks with production-like settings"
 	@echo "make bench         seed trust-scale data in PostgreSQL and print server times and query"
 	@echo "                   counts of the main pages and jobs (BENCH_DATABASE_URL overrides it)"
@@ -96,6 +97,10 @@ lint: install
 	@# Each rule fires on its own test cases and nowhere else.
 	$(VENV)/bin/semgrep --test --quiet --metrics=off --disable-version-check \
 		--config .semgrep/rules .semgrep/tests
+	@# Imports point down the layers only (contracts in .importlinter).
+	$(VENV)/bin/lint-imports --no-cache
+	@# Every model change has its migration (an in-memory database: nothing is written).
+	DJANGO_DEBUG=true DATABASE_URL=sqlite://:memory: $(MANAGE) makemigrations --check --dry-run
 
 # Production-like settings: DEBUG off, a long random key, a real host name.
 check-deploy: install
