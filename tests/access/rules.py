@@ -7,6 +7,7 @@ table (accounts.roles), never from the access layer under test.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accounts.roles import Action
@@ -29,6 +30,13 @@ class Rule:
     methods: the HTTP methods the view accepts; any other is refused.
     subject_excluded: the object names a persona (test_sweep.SUBJECT) as its subject, who must get
       404 whatever their role grants.
+    redirects_to: where the page sends someone it lets in, when its answer is a redirect and not the
+      page itself (200). A URL name is the answer to a POST (the page's GET is a page); a callable
+      takes the method and the signed-in user (None when anonymous) and returns the URL name, or
+      None for a page, for pages whose answer depends on who asks. Any other redirect of someone
+      let in, and every redirect to sign in or to two-factor, is a refusal.
+    before_two_factor: the page is open to a signed-in person who has not passed two-factor yet
+      (the two-factor pages, signing out, the health check); every other page sends them to it.
     """
 
     kind: str
@@ -36,9 +44,42 @@ class Rule:
     obj: str | None = None
     methods: tuple[str, ...] = ("GET",)
     subject_excluded: bool = False
-    # The page's own answer is a redirect to sign-in (signing out), so that is not a refusal.
-    ends_at_sign_in: bool = False
+    redirects_to: str | Callable[[str, object], str | None] | None = None
+    before_two_factor: bool = False
     kwargs: dict = field(default_factory=dict)
+
+    def redirect_for(self, method: str, user) -> str | None:
+        """The URL name the page redirects ``user`` to for this method, or None when it answers 200."""
+        if callable(self.redirects_to):
+            return self.redirects_to(method, user)
+        return self.redirects_to if method == "POST" else None
+
+
+def _has_second_factor(user) -> bool:
+    from django_otp import devices_for_user
+
+    return user is not None and any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def _home_when_signed_in(method: str, user) -> str | None:
+    # Django's sign-in page sends someone already signed in to their home page.
+    return "home" if user is not None else None
+
+
+def _verify_if_set_up(method: str, user) -> str | None:
+    # Someone with an authenticator already set up is sent to enter its code instead.
+    return "accounts:two_factor_verify" if _has_second_factor(user) else None
+
+
+def _to_its_set_password_form(method: str, user) -> str | None:
+    # A valid reset link is moved out of the address (into the session) and the same page is asked
+    # for again at .../set-password/, so the token never reaches another site in a Referer header.
+    return "accounts:password_reset_confirm"
+
+
+def _set_up_if_none(method: str, user) -> str | None:
+    # Someone with no authenticator yet is sent to set one up before a code can be asked for.
+    return None if _has_second_factor(user) else "accounts:two_factor_setup"
 
 
 PUBLIC = Rule("public")
@@ -46,19 +87,31 @@ SIGNED_IN = Rule("signed_in")
 
 RULES: dict[str, Rule] = {
     "home": SIGNED_IN,
-    "healthz": PUBLIC,
-    "accounts:login": Rule("public", methods=("GET", "POST")),
-    "accounts:logout": Rule("public", methods=("POST",), ends_at_sign_in=True),
-    "accounts:two_factor_setup": Rule("signed_in", methods=("GET", "POST")),
-    "accounts:two_factor_verify": Rule("signed_in", methods=("GET", "POST")),
+    "healthz": Rule("public", before_two_factor=True),
+    "accounts:login": Rule("public", methods=("GET", "POST"), redirects_to=_home_when_signed_in),
+    # Signing out ends at the sign-in page: that redirect is the page's answer, not a refusal.
+    "accounts:logout": Rule(
+        "public", methods=("POST",), redirects_to="accounts:login", before_two_factor=True
+    ),
+    "accounts:two_factor_setup": Rule(
+        "signed_in", methods=("GET", "POST"), redirects_to=_verify_if_set_up, before_two_factor=True
+    ),
+    "accounts:two_factor_verify": Rule(
+        "signed_in", methods=("GET", "POST"), redirects_to=_set_up_if_none, before_two_factor=True
+    ),
     "accounts:password_reset": Rule("public", methods=("GET", "POST")),
     "accounts:password_reset_done": PUBLIC,
-    "accounts:password_reset_confirm": Rule("public", obj="password_reset_link", methods=("GET", "POST")),
+    "accounts:password_reset_confirm": Rule(
+        "public", obj="password_reset_link", methods=("GET", "POST"), redirects_to=_to_its_set_password_form
+    ),
     "accounts:password_reset_complete": PUBLIC,
     "accounts:pupil_list": Rule("action", action=Action.VIEW_PUPIL_DIRECTORY),
     "accounts:pupil_detail": Rule("action", action=Action.VIEW_PUPIL_DIRECTORY, obj="pupil"),
     "governance:inbox": SIGNED_IN,
-    "governance:notification_detail": Rule("own", obj="notification", methods=("GET", "POST")),
+    # Marking a message read goes back to the inbox.
+    "governance:notification_detail": Rule(
+        "own", obj="notification", methods=("GET", "POST"), redirects_to="governance:inbox"
+    ),
     "governance:audit_log": Rule("action", action=Action.VIEW_AUDIT_LOG),
 }
 
@@ -108,7 +161,15 @@ RULES.update(
         "incidents:takedown_check": TAKEDOWN_STEP,
         "incidents:takedown_confirm": TAKEDOWN_STEP,
         "incidents:takedown_escalate": TAKEDOWN_STEP,
-        "incidents:takedown_police": TAKEDOWN_STEP,
+        # Reporting to the police goes back to the case (the consent question is asked there).
+        "incidents:takedown_police": Rule(
+            "action",
+            action=Action.TRIAGE_INCIDENTS,
+            obj="takedown",
+            methods=("POST",),
+            subject_excluded=True,
+            redirects_to="incidents:detail",
+        ),
         "incidents:takedown_support": TAKEDOWN_STEP,
         "incidents:chronology": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS, obj="pupil"),
         "incidents:chronology_pdf": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS, obj="pupil"),
@@ -117,7 +178,11 @@ RULES.update(
         "incidents:moderation_new": Rule("action", action=Action.MODERATE_ACCOUNTS, methods=("GET", "POST")),
         "incidents:platforms": Rule("action", action=Action.ADMINISTER_SCHOOL),
         "incidents:platform_edit": Rule(
-            "action", action=Action.ADMINISTER_SCHOOL, obj="platform", methods=("GET", "POST")
+            "action",
+            action=Action.ADMINISTER_SCHOOL,
+            obj="platform",
+            methods=("GET", "POST"),
+            redirects_to="incidents:platforms",
         ),
     }
 )
@@ -126,7 +191,8 @@ RULES.update(
 # The sweep's request is a post for school A's official account drafted by school A's marketing
 # officer: a post is decided (and seen) by the marketing officers of its school, and its requester.
 APPROVAL_CASE = Rule("action", action=Action.DECIDE_AS_MARKETING, obj="approval_request")
-APPROVAL_OWN = Rule("own", obj="approval_request", methods=("POST",))
+# Submitting and withdrawing one's own request go back to the request.
+APPROVAL_OWN = Rule("own", obj="approval_request", methods=("POST",), redirects_to="approvals:detail")
 FILTERING_REVIEW = Rule("action", action=Action.VIEW_DASHBOARD)
 ACCOUNT_STEP = Rule("action", action=Action.MODERATE_ACCOUNTS, obj="official_account", methods=("POST",))
 RULES.update(
@@ -162,8 +228,13 @@ RULES.update(
         "approvals:account_status": ACCOUNT_STEP,
         "approvals:account_review": ACCOUNT_STEP,
         "approvals:takedown_list": Rule("action", action=Action.MODERATE_ACCOUNTS),
+        # The post's takedown is recorded on the post's request.
         "approvals:takedown_done": Rule(
-            "action", action=Action.MODERATE_ACCOUNTS, obj="post_takedown", methods=("POST",)
+            "action",
+            action=Action.MODERATE_ACCOUNTS,
+            obj="post_takedown",
+            methods=("POST",),
+            redirects_to="approvals:detail",
         ),
     }
 )
@@ -180,7 +251,9 @@ RULES.update(
         # Every signed-in person may open it; it lists only the children they hold responsibility for.
         "consent:parent": SIGNED_IN,
         "consent:parent_child": CONSENT_PARENT,
-        "consent:parent_withdraw": Rule("parent", obj="pupil", methods=("POST",)),
+        "consent:parent_withdraw": Rule(
+            "parent", obj="pupil", methods=("POST",), redirects_to="consent:parent"
+        ),
         "consent:check": Rule("action", action=Action.CHECK_CONSENT),
         "consent:register": Rule("action", action=Action.CHECK_CONSENT),
         "consent:register_csv": Rule("action", action=Action.MANAGE_CONSENT_REGISTER),
@@ -203,17 +276,30 @@ RULES.update(
         "consent:events": Rule("action", action=Action.CHECK_CONSENT),
         "consent:event_create": Rule("action", action=Action.CHECK_CONSENT, methods=("GET", "POST")),
         "consent:event_detail": CONSENT_EVENT,
+        # Adding pupils comes back to the search, for the next ones.
         "consent:event_add_pupils": Rule(
-            "action", action=Action.CHECK_CONSENT, obj="consent_event", methods=("GET", "POST")
+            "action",
+            action=Action.CHECK_CONSENT,
+            obj="consent_event",
+            methods=("GET", "POST"),
+            redirects_to="consent:event_add_pupils",
         ),
         "consent:event_remove_pupil": Rule(
-            "action", action=Action.CHECK_CONSENT, obj="consent_event", methods=("POST",)
+            "action",
+            action=Action.CHECK_CONSENT,
+            obj="consent_event",
+            methods=("POST",),
+            redirects_to="consent:event_detail",
         ),
         "consent:event_briefing": CONSENT_EVENT,
         "consent:import_upload": Rule("action", action=Action.ADMINISTER_SCHOOL, methods=("GET", "POST")),
         "consent:import_run": CONSENT_IMPORT,
         "consent:import_apply": Rule(
-            "action", action=Action.ADMINISTER_SCHOOL, obj="consent_import", methods=("POST",)
+            "action",
+            action=Action.ADMINISTER_SCHOOL,
+            obj="consent_import",
+            methods=("POST",),
+            redirects_to="consent:import_run",
         ),
     }
 )
@@ -236,16 +322,28 @@ RULES.update(
             "action", action=Action.MANAGE_POLICIES, obj="policy", methods=("GET", "POST")
         ),
         "governance:version_publish": Rule(
-            "action", action=Action.MANAGE_POLICIES, obj="policy_version", methods=("POST",)
+            "action",
+            action=Action.MANAGE_POLICIES,
+            obj="policy_version",
+            methods=("POST",),
+            redirects_to="governance:policy_detail",
         ),
+        # Acknowledging a policy goes back to the home page, where the next one to read is listed.
         "governance:policy_read": Rule(
-            "action", action=Action.REQUEST_APPROVAL, obj="policy_version", methods=("GET", "POST")
+            "action",
+            action=Action.REQUEST_APPROVAL,
+            obj="policy_version",
+            methods=("GET", "POST"),
+            redirects_to="home",
         ),
         "governance:dashboard": Rule("action", action=DASHBOARD_ACTIONS),
         "governance:school_dashboard": Rule("action", action=DASHBOARD_ACTIONS, obj="school"),
         "governance:trustee_reports": Rule("action", action=Action.VIEW_TRUSTEE_REPORTS),
         "governance:trustee_report_generate": Rule(
-            "action", action=Action.VIEW_TRUSTEE_REPORTS, methods=("POST",)
+            "action",
+            action=Action.VIEW_TRUSTEE_REPORTS,
+            methods=("POST",),
+            redirects_to="governance:trustee_reports",
         ),
         "governance:trustee_report_download": Rule(
             "action", action=Action.VIEW_TRUSTEE_REPORTS, obj="trustee_report"
@@ -267,11 +365,19 @@ RULES.update(
     {
         "governance:retention": Rule("action", action=Action.MANAGE_RETENTION, methods=("GET", "POST")),
         "governance:retention_decide": Rule(
-            "action", action=Action.MANAGE_RETENTION, obj="retention_review", methods=("POST",)
+            "action",
+            action=Action.MANAGE_RETENTION,
+            obj="retention_review",
+            methods=("POST",),
+            redirects_to="governance:retention",
         ),
         "governance:subject_access": Rule("action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil"),
         "governance:subject_access_refer": Rule(
-            "action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil", methods=("POST",)
+            "action",
+            action=Action.EXPORT_SUBJECT_ACCESS,
+            obj="pupil",
+            methods=("POST",),
+            redirects_to="governance:subject_access",
         ),
         "governance:subject_access_json": Rule("action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil"),
         "governance:subject_access_pdf": Rule("action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil"),

@@ -27,7 +27,7 @@ from accounts.roles import Role
 from core.notifications import notification_deliver, notify
 from governance.selectors import audit_entries
 from tests.access.rules import RULES
-from tests.access.sweep import ANONYMOUS, expected_status
+from tests.access.sweep import ANONYMOUS, check, expected_status
 from tests.adversarial.xss_data import (
     FORM_PAYLOADS,
     build_records,
@@ -209,7 +209,8 @@ def test_stored_payloads_are_shown_only_as_text(personas, django_capture_on_comm
         for label in allowed:
             client = clients(label)
             response = client.get(url)
-            assert response.status_code in (200, 302), f"GET {url_name} as {label}: {response.status_code}"
+            # The page itself, or the redirect its rule declares: never a page read unseen behind one.
+            check(response, "allow", f"GET {url_name} as {label}", rule, "GET", people[label])
             if document_type and response.status_code == 200:
                 assert response["Content-Type"].startswith(document_type), (
                     url_name,
