@@ -71,7 +71,7 @@ def test_check_services_reads_ci_as_the_tests_do(ci, status):
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:{postgres.getsockname()[1]}/x",
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{nothing.getsockname()[1]}/0",
         }
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             [sys.executable, str(CHECK_SERVICES)], env=environment, capture_output=True, text=True
         )
     assert done.returncode == status, done.stderr
