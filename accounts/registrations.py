@@ -6,7 +6,7 @@ from accounts import access
 from accounts.models import ParentLink, Pupil
 from accounts.roles import Action
 from core import registries
-from core.calendar import years_after, years_before
+from core.calendar import reached_by, years_after
 
 
 def parent_rows(pupil) -> list[dict]:
@@ -26,7 +26,7 @@ def pupil_records_due(trust, years: int, today) -> list[registries.Due]:
     """Pupils no longer on roll born more than ``years`` years ago: their record and parents' links
     (the pupil file is kept until the pupil's date of birth + 25 years by default)."""
     pupils = Pupil.objects.filter(
-        school__trust=trust, is_active=False, date_of_birth__lte=years_before(today, years)
+        school__trust=trust, is_active=False, date_of_birth__lte=reached_by(today, years)
     ).values("pk", "school_id", "mis_id", "date_of_birth")
     return [
         registries.Due(

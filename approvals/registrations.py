@@ -11,7 +11,7 @@ from approvals import demo
 from approvals.models import ApprovalRequest, ConnectionRequest, PostRequest, PostTakedownTask
 from approvals.models.choices import PostPurpose
 from core import registries
-from core.calendar import years_after, years_before
+from core.calendar import reached_by, years_after
 
 
 def _when(value) -> str | None:
@@ -137,7 +137,7 @@ def requests_due(trust, years: int, today) -> list[registries.Due]:
     requests = (
         ApprovalRequest.objects.filter(
             school__trust=trust,
-            created_at__date__lte=years_before(today, years),
+            created_at__date__lte=reached_by(today, years),
             type__in=("post", "connection"),
         )
         .filter(Q(post__pupils__isnull=False) | Q(connection__pupil__isnull=False))

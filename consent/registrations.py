@@ -10,7 +10,7 @@ from accounts.roles import Action
 from consent import demo
 from consent.models import ConsentAnswer, ConsentState, Event, WithdrawalFollowUp
 from core import registries
-from core.calendar import years_after, years_before
+from core.calendar import reached_by, years_after
 
 
 def _when(value) -> str | None:
@@ -106,7 +106,7 @@ def consent_due(trust, years: int, today) -> list[registries.Due]:
     """Consent answers recorded more than ``years`` years ago (the register's current answers and
     the follow-ups of a withdrawal go with the answers they come from)."""
     answers = ConsentAnswer.objects.filter(
-        school__trust=trust, recorded_at__date__lte=years_before(today, years)
+        school__trust=trust, recorded_at__date__lte=reached_by(today, years)
     ).values("pk", "school_id", "academic_year", "purpose", "recorded_at")
     return [
         registries.Due(
@@ -124,7 +124,7 @@ def events_due(trust, years: int, today) -> list[registries.Due]:
     event may span schools; its review is filed under the first of them (the officer deciding it
     works for the whole trust)."""
     events = (
-        Event.objects.filter(trust=trust, date__lte=years_before(today, years))
+        Event.objects.filter(trust=trust, date__lte=reached_by(today, years))
         .annotate(
             first_school=Subquery(
                 Event.schools.through.objects.filter(event_id=OuterRef("pk"))

@@ -16,3 +16,16 @@ def years_after(day: date, years: int) -> date:
 def years_before(day: date, years: int) -> date:
     """The same day ``years`` earlier (29 February becomes 28 February)."""
     return years_after(day, -years)
+
+
+def reached_by(day: date, years: int) -> date:
+    """The latest start date whose ``years``-th anniversary (``years_after``) falls on or before
+    ``day``: on 28 February of a common year that includes 29 February of a leap year, whose
+    anniversary is that 28 February."""
+    start = years_before(day, years)
+    if day.month == 2 and day.day == 28:
+        try:
+            return start.replace(day=29)
+        except ValueError:
+            return start
+    return start

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import access
 from accounts.roles import Action
 from core import registries
-from core.calendar import years_after, years_before
+from core.calendar import reached_by, years_after
 from incidents import demo
 from incidents.models import (
     HANDLER_ACTIONS,
@@ -120,7 +120,7 @@ def safeguarding_due(trust, years: int, today) -> list[registries.Due]:
     incidents = (
         Incident.objects.filter(school__trust=trust, people__pupil__isnull=False)
         .annotate(youngest=Max("people__pupil__date_of_birth"))
-        .filter(youngest__lte=years_before(today, years))
+        .filter(youngest__lte=reached_by(today, years))
         .values("pk", "reference", "school_id", "youngest")
     )
     return [

@@ -78,6 +78,7 @@ def under_age_pupils(incident: Incident) -> list[Pupil]:
     platform = incident.platform
     if platform is None or not platform.minimum_age:
         return []
-    day = (incident.seen_at or timezone.now()).date()
+    # The UK date: an hour past midnight BST on a 13th birthday is already that birthday.
+    day = timezone.localdate(incident.seen_at or timezone.now())
     pupils = Pupil.objects.filter(incident_links__incident=incident).distinct()
     return [p for p in pupils if age_on(p.date_of_birth, day) < platform.minimum_age]

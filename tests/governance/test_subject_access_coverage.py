@@ -153,3 +153,20 @@ def test_each_kind_of_record_is_listed_for_review_when_its_period_ends(personas)
         assert not RetentionReview.objects.filter(record_type=kind.key).exists(), kind.key
         retention.retention_review_sweep(today=when)
         assert RetentionReview.objects.filter(record_type=kind.key).count() == 1, kind.key
+
+
+def test_a_record_from_29_february_is_listed_on_its_review_day(personas):
+    """Born on 29 February 2000: due for review on 28 February 2025, and listed that day."""
+    from datetime import date
+
+    from governance import retention
+    from governance.register_models import RetentionReview
+
+    a = personas.a
+    pupil, _ = pupil_with_parent(a, date_of_birth=date(2000, 2, 29))
+    _concern(personas, kind=Kind.CYBERBULLYING_PUPIL, named=a[Role.STAFF], pupil=pupil, takedown=False)
+    retention.retention_review_sweep(today=date(2025, 2, 27))
+    assert not RetentionReview.objects.filter(record_type="safeguarding").exists()
+    retention.retention_review_sweep(today=date(2025, 2, 28))
+    review = RetentionReview.objects.get(record_type="safeguarding")
+    assert review.review_due == date(2025, 2, 28)
