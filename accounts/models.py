@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.roles import SCHOOL_ROLES, TRUST_ROLES, Action, Role
+from core.calendar import age_on
 
 
 class Trust(models.Model):
@@ -220,8 +221,7 @@ class Pupil(models.Model):
 
     def age_on(self, day: date) -> int:
         """The pupil's age in whole years on a day."""
-        dob = self.date_of_birth
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return age_on(self.date_of_birth, day)
 
 
 class ParentLink(models.Model):

@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.roles import Action
 from approvals.models import AccountReminder, ApprovalRequest, OfficialAccount
 from core.audit import audit_record
+from core.dates import long_date
 from core.models import AuditEntry
 from core.notifications import notify
 
@@ -178,7 +179,7 @@ def account_review_sweep(now: datetime | None = None) -> int:
                 AccountReminder.objects.create(
                     account=account, kind=kind, key=account.next_review_due.isoformat()
                 )
-                when = account.next_review_due.strftime("%-d %B %Y")
+                when = long_date(account.next_review_due)
                 subject = (
                     f"The annual review of {account} was due on {when}"
                     if kind == "review_overdue"

@@ -18,6 +18,7 @@ from accounts.roles import Action
 from approvals.models import ApprovalReminder, ApprovalRequest, ApprovalStep, BlockedContentRequest, State
 from approvals.models.details import until_text
 from core.audit import audit_record
+from core.dates import long_datetime
 from core.models import AuditEntry
 from core.notifications import notify
 
@@ -75,7 +76,7 @@ def blocked_access_open(*, request: ApprovalRequest, by: User) -> BlockedContent
         detail.filter_applied_note = detail.filter_removed_note = ""
     detail.save()
     request.blocked_content = detail
-    when = timezone.localtime(detail.access_starts).strftime("%-d %B %Y, %H:%M")
+    when = long_datetime(detail.access_starts)
     for person in _ict(request):
         notify(
             user=person,
@@ -129,7 +130,7 @@ def blocked_filter_record(
         if detail.filter_applied_at:
             raise ValidationError("The filter change is already recorded as applied.")
         if detail.access_starts and now < detail.access_starts:
-            starts = timezone.localtime(detail.access_starts).strftime("%-d %B %Y, %H:%M")
+            starts = long_datetime(detail.access_starts)
             raise ValidationError(f"Access is approved from {starts}: apply the change then.")
         detail.filter_applied_at, detail.filter_applied_by, detail.filter_applied_note = (
             now,

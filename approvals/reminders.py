@@ -7,10 +7,8 @@ same transaction as its notifications.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import cache
+from datetime import datetime, timedelta
 
-import holidays
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,34 +16,12 @@ from django.utils import timezone
 from approvals.models import FINAL_STATES, ApprovalReminder, ApprovalRequest, State
 from approvals.services import next_deciders
 from approvals.workflows import all_workflows
+from core.calendar import add_working_days
 from core.notifications import notify
 
 WAITING_WORKING_DAYS = 2
 # States in which a request waits for someone other than its requester.
 WAITING_STATES = [s for s in State.values if s not in FINAL_STATES and s not in (State.DRAFT, State.RETURNED)]
-
-
-@cache
-def _bank_holidays() -> holidays.HolidayBase:
-    """England's bank holidays (academies are English schools), for any year asked about."""
-    return holidays.country_holidays("GB", subdiv="ENG")
-
-
-def is_working_day(day: date) -> bool:
-    """Monday to Friday, and not a bank holiday."""
-    return day.weekday() < 5 and day not in _bank_holidays()
-
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """The moment ``days`` working days (Monday to Friday but bank holidays, in the trust's time
-    zone) after ``start``."""
-    local = timezone.localtime(start)
-    counted = 0
-    while counted < days:
-        local += timedelta(days=1)
-        if is_working_day(local.date()):
-            counted += 1
-    return local
 
 
 def reminder_levels_due(waiting_since: datetime, now: datetime) -> list[int]:

@@ -4,7 +4,6 @@ the CSV and the PDF."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -14,19 +13,16 @@ from django.utils import timezone
 
 from approvals.models import ApprovalRequest, ApprovalStep, State
 from approvals.models.details import until_text
+from core.calendar import academic_year_for
+from core.csv import write_csv
+from core.dates import short_date, time_of_day
 
 DECISION_STEPS = ("head_approve", "reject", "return", "withdraw")
 
 
-def academic_year_of(day: date) -> str:
-    """The academic year a day falls in, September to August ("2025/26")."""
-    start = day.year if day.month >= 9 else day.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
 def recent_academic_years(count: int = 5, today: date | None = None) -> list[str]:
     """This academic year and the ones before it, newest first."""
-    start = int(academic_year_of(today or timezone.localdate())[:4])
+    start = int(academic_year_for(today or timezone.localdate())[:4])
     return [f"{y}/{(y + 1) % 100:02d}" for y in range(start, start - count, -1)]
 
 
@@ -41,7 +37,7 @@ def year_bounds(year: str) -> tuple[datetime, datetime]:
 
 
 def _when(value) -> str:
-    return timezone.localtime(value).strftime("%-d %b %Y %H:%M") if value else ""
+    return f"{short_date(value)} {time_of_day(value)}" if value else ""
 
 
 def _who(step: ApprovalStep | None) -> str:
@@ -138,7 +134,7 @@ def _row(request: ApprovalRequest) -> ReviewRow:
         reasons=detail.reasons,
         risks_and_controls=detail.risks_and_controls,
         sensitive="Yes" if detail.sensitive_category else "No",
-        access_requested=f"{detail.requested_start:%-d %b %Y} to {detail.requested_end:%-d %b %Y}",
+        access_requested=f"{short_date(detail.requested_start)} to {short_date(detail.requested_end)}",
         ict_assessment=f"{_who(ict)}, {_when(ict.at)}: {ict.comment}" if ict else "",
         dsl_agreement=f"{_who(dsl)}, {_when(dsl.at)}: {dsl.comment}".rstrip(": ") if dsl else "",
         decision=request.get_state_display(),
@@ -160,16 +156,8 @@ def _row(request: ApprovalRequest) -> ReviewRow:
     )
 
 
-def _safe_cell(value: str) -> str:
-    # A spreadsheet runs a cell starting with these as a formula: a typed URL or reason must not.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def filtering_review_csv(rows: list[ReviewRow]) -> str:
     """The review pack as CSV (one row per request, every cell safe to open in a spreadsheet)."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(ReviewRow.HEADERS)
-    for row in rows:
-        writer.writerow([_safe_cell(value) for value in row.values()])
+    write_csv(out, ReviewRow.HEADERS, (row.values() for row in rows))
     return out.getvalue()

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, Trust
 from accounts.roles import Role
-from consent.models import Collection, Purpose, academic_year_for
+from consent.models import Collection, Purpose
+from core.calendar import academic_year_for
 
 PURPOSES = list(Purpose.values)
 SOCIAL = ["school_social_media", "trust_social_media", "press_and_media"]

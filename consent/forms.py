@@ -10,15 +10,9 @@ from accounts import access
 from accounts.models import Pupil, School, YearGroup
 from accounts.roles import Action
 from consent import selectors
-from consent.models import (
-    PURPOSE_HINTS,
-    Decision,
-    Purpose,
-    Restriction,
-    academic_year_for,
-    next_academic_year,
-)
+from consent.models import PURPOSE_HINTS, Decision, Purpose, Restriction
 from consent.services import Answer
+from core.calendar import academic_year_for, next_academic_year
 from core.forms import GovukDateInput
 
 YES, NO, SKIP = "yes", "no", "skip"

@@ -25,23 +25,6 @@ from accounts.roles import Action
 ACADEMIC_YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
 
 
-def academic_year_for(day: date) -> str:
-    """The academic year a day falls in, September to August: 2026-09-01 → "2026/27"."""
-    start = day.year if day.month >= 9 else day.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
-def academic_year_start(academic_year: str) -> date:
-    """The first day (1 September) of an academic year written "2026/27"."""
-    validate_academic_year(academic_year)
-    return date(int(academic_year[:4]), 9, 1)
-
-
-def next_academic_year(academic_year: str) -> str:
-    """The academic year after this one."""
-    return academic_year_for(date(academic_year_start(academic_year).year + 1, 9, 1))
-
-
 def validate_academic_year(value: str) -> None:
     """An academic year is written "2026/27": a start year and the next year's last two digits."""
     match = ACADEMIC_YEAR_RE.match(value or "")

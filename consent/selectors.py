@@ -23,9 +23,9 @@ from consent.models import (
     Purpose,
     Restriction,
     WithdrawalFollowUp,
-    academic_year_for,
-    next_academic_year,
 )
+from core.calendar import academic_year_for, next_academic_year
+from core.dates import long_date
 
 ALL_PURPOSES = len(Purpose.values)
 
@@ -60,7 +60,7 @@ def _verdict(state: ConsentState | None, academic_year: str) -> Verdict:
     """The verdict for one current answer (None: no answer, so no consent)."""
     if state is None:
         return Verdict(allowed=False, reason=f"No answer from a parent or carer for {academic_year}")
-    when = timezone.localtime(state.answered_at).strftime("%-d %B %Y")
+    when = long_date(state.answered_at)
     how = " (paper form)" if state.method == Method.PAPER_FORM else ""
     who = state.parent.full_name or state.parent.email
     verb = {Decision.GIVEN: "Given", Decision.REFUSED: "Refused", Decision.WITHDRAWN: "Withdrawn"}[

@@ -96,6 +96,22 @@ class _TypedDate(str):
         return obj
 
 
+def date_field(
+    label: str, *, name: str = "date", required: bool = True, help_text: str = ""
+) -> forms.DateField:
+    """A GOV.UK date input (day, month, year) whose errors name the date in plain words."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=GovukDateInput(),
+        error_messages={
+            "required": f"Enter the {name}",
+            "invalid": f"Enter the {name} as a real date, for example 27 3 2026",
+        },
+    )
+
+
 # (kind, base class, error class) for widgets that render as one element.
 _SINGLE_ELEMENT_CLASSES = {
     "textarea": ("govuk-textarea", "govuk-textarea--error"),

@@ -16,6 +16,7 @@ from accounts import access
 from accounts.models import Membership, School, Trust, User
 from accounts.roles import SCHOOL_WORKFORCE, Action, Role
 from core.audit import audit_record
+from core.dates import long_date
 from core.models import AuditEntry
 from core.notifications import notify
 from governance.register_models import Acknowledgement, Policy, PolicyReminder, PolicyVersion
@@ -251,7 +252,7 @@ def review_reminder_sweep(*, today: date | None = None) -> int:
         level = next(name for limit, name in REVIEW_LEVELS if days_left <= limit)
         if not _claim_reminder(version, None, level):
             continue
-        when = "is due now" if days_left <= 0 else f"is due on {version.next_review_due:%-d %B %Y}"
+        when = "is due now" if days_left <= 0 else f"is due on {long_date(version.next_review_due)}"
         notify(
             user=version.policy.owner,
             subject=f"Policy review {when}: {version.policy.title}",

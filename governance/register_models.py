@@ -4,7 +4,6 @@ reports. Imported by governance.models so Django finds them under the governance
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -13,14 +12,7 @@ from django.db.models import Q
 from accounts import access
 from accounts.models import School, Trust
 from core import registries
-
-
-def term_of(day: date) -> str:
-    """The school term a day falls in: autumn (Sep–Dec), spring (Jan–Mar), summer (Apr–Aug)."""
-    start = day.year if day.month >= 9 else day.year - 1
-    year = f"{start}/{(start + 1) % 100:02d}"
-    season = "autumn" if day.month >= 9 else ("spring" if day.month <= 3 else "summer")
-    return f"{year} {season}"
+from core.calendar import term_of
 
 
 class PolicyQuerySet(models.QuerySet):

@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from accounts.models import Trust, User
 from core.audit import audit_record
+from core.calendar import term_of
 from core.models import AuditEntry
 from core.printing import render_pdf
 from governance.dashboards import Dashboard, counted_incidents, dashboard
-from governance.register_models import TrusteeReport, term_of
+from governance.register_models import TrusteeReport
 from incidents.models import Incident
 
 

@@ -15,9 +15,10 @@ from accounts import access
 from accounts.models import Membership, School, User
 from accounts.roles import SCHOOL_WORKFORCE, Action, Role
 from core.audit import audit_record
+from core.calendar import term_of
 from core.models import AuditEntry
 from core.notifications import notify
-from governance.register_models import TrainingAttendance, TrainingReminder, TrainingSession, term_of
+from governance.register_models import TrainingAttendance, TrainingReminder, TrainingSession
 
 
 def sessions_for(user) -> QuerySet[TrainingSession]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -69,10 +69,6 @@ def handlers_of(incident: Incident):
     return access.users_with(incident.handler_action, incident.school_id).exclude(pk__in=excluded)
 
 
-def age_on(dob: date, day: date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
-
-
 def under_age_pupils(incident: Incident) -> list[Pupil]:
     """Pupils named in the report who are younger than the platform's minimum age."""
     platform = incident.platform
@@ -81,4 +77,4 @@ def under_age_pupils(incident: Incident) -> list[Pupil]:
     # The UK date: an hour past midnight BST on a 13th birthday is already that birthday.
     day = timezone.localdate(incident.seen_at or timezone.now())
     pupils = Pupil.objects.filter(incident_links__incident=incident).distinct()
-    return [p for p in pupils if age_on(p.date_of_birth, day) < platform.minimum_age]
+    return [p for p in pupils if p.age_on(day) < platform.minimum_age]

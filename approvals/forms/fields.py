@@ -1,4 +1,4 @@
-"""Form fields the approval forms share: GOV.UK dates, several files at once, people of a school."""
+"""Form fields the approval forms share: several files at once, people of a school."""
 
 from __future__ import annotations
 
@@ -6,21 +6,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Pupil
-from core.forms import GovukDateInput
-
-
-def date_field(label: str, *, name: str, required: bool = True, help_text: str = "") -> forms.DateField:
-    """A GOV.UK date input (day, month, year) with errors in plain words."""
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=GovukDateInput(),
-        error_messages={
-            "required": f"Enter the {name}",
-            "invalid": f"Enter the {name} as a real date, for example 27 3 2026",
-        },
-    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -11,9 +11,10 @@ from django.db.models import Q
 from accounts.models import Pupil, YearGroup
 from accounts.roles import Action
 from approvals.forms.base import RequestForm, is_uuid
-from approvals.forms.fields import MultipleFileField, PupilsChoice, date_field
+from approvals.forms.fields import MultipleFileField, PupilsChoice
 from approvals.models import OfficialAccount, PostMedia, PostRequest
 from approvals.posts import check_post_media, post_media_add, post_media_remove
+from core.forms import date_field
 
 
 class PostForm(RequestForm):

@@ -12,7 +12,7 @@ from django import forms
 from accounts.models import ParentLink, Pupil, User
 from accounts.roles import Action
 from approvals.forms.base import RequestForm, initial_from, workforce
-from approvals.forms.fields import PeopleChoice, PersonChoice, date_field
+from approvals.forms.fields import PeopleChoice, PersonChoice
 from approvals.forms.post import PostForm
 from approvals.models import (
     BlockedContentRequest,
@@ -22,6 +22,7 @@ from approvals.models import (
     OfficialAccount,
     SiteCreationRequest,
 )
+from core.forms import date_field
 
 
 def _groups_field(label: str) -> forms.MultipleChoiceField:

@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from approvals.models.core import ApprovalRequest
-from approvals.models.details import _date, _datetime, _yes_no, until_text
+from approvals.models.details import _yes_no, until_text
+from core.dates import long_date, long_datetime
 
 MAX_ACCESS_DAYS = 366
 
@@ -116,20 +117,18 @@ class BlockedContentRequest(models.Model):
             ("Reasons for access", self.reasons),
             ("Identified risks and control measures", self.risks_and_controls),
             ("In a category blocked to keep pupils safe", _yes_no(self.sensitive_category)),
-            ("Access needed", f"{_date(self.requested_start)} to {_date(self.requested_end)}"),
+            ("Access needed", f"{long_date(self.requested_start)} to {long_date(self.requested_end)}"),
         ]
         if self.access_starts:
             rows.append(
-                ("Access approved", f"{_datetime(self.access_starts)} to {until_text(self.access_ends)}")
+                ("Access approved", f"{long_datetime(self.access_starts)} to {until_text(self.access_ends)}")
             )
         if self.filter_applied_at:
-            rows.append(
-                ("Filter change applied", f"{_datetime(self.filter_applied_at)} by {self.filter_applied_by}")
-            )
+            applied = long_datetime(self.filter_applied_at)
+            rows.append(("Filter change applied", f"{applied} by {self.filter_applied_by}"))
         if self.filter_removed_at:
-            rows.append(
-                ("Filter change removed", f"{_datetime(self.filter_removed_at)} by {self.filter_removed_by}")
-            )
+            removed = long_datetime(self.filter_removed_at)
+            rows.append(("Filter change removed", f"{removed} by {self.filter_removed_by}"))
         if self.expired_at:
-            rows.append(("Access ended", _datetime(self.expired_at)))
+            rows.append(("Access ended", long_datetime(self.expired_at)))
         return rows

@@ -22,6 +22,7 @@ from accounts.roles import Action
 from approvals.models.choices import Brand, Group, Platform
 from approvals.models.core import ApprovalRequest
 from approvals.validators import validate_handle, validate_not_password
+from core.dates import long_date, long_datetime
 
 
 def _workforce(school_id):
@@ -32,22 +33,14 @@ def _names(users) -> str:
     return ", ".join(u.full_name or u.email for u in users)
 
 
-def _date(value) -> str:
-    return value.strftime("%-d %B %Y") if value else ""
-
-
-def _datetime(value) -> str:
-    return timezone.localtime(value).strftime("%-d %B %Y, %H:%M") if value else ""
-
-
 def until_text(value) -> str:
     """The end of a period: "the end of 28 November 2026" for midnight, otherwise the date and time."""
     if not value:
         return ""
     local = timezone.localtime(value)
     if (local.hour, local.minute) == (0, 0):
-        return f"the end of {(local - timedelta(minutes=1)).strftime('%-d %B %Y')}"
-    return local.strftime("%-d %B %Y, %H:%M")
+        return f"the end of {long_date(local - timedelta(minutes=1))}"
+    return long_datetime(local)
 
 
 def _yes_no(value: bool) -> str:
@@ -211,7 +204,7 @@ class SiteCreationRequest(GroupsMixin, models.Model):
                 f"{self.vetter_name}, {self.vetter_role}" if self.vetter_name else "Not applicable",
             ),
             ("Who will host the site", self.host),
-            ("Proposed date of going live", _date(self.go_live)),
+            ("Proposed date of going live", long_date(self.go_live)),
             ("How contributors will be recruited", self.recruitment),
             ("How parents' consent will be obtained", self.parental_consent or "Not applicable"),
             ("Security measures", self.security_measures),
@@ -257,8 +250,8 @@ class BrandingRequest(models.Model):
             ("Where it will appear", self.where),
             ("How the branding will be used", self.usage),
             ("Why it is needed", self.reason),
-            ("First used", _date(self.start_date)),
-            ("Stops being used", _date(self.end_date) or "Ongoing"),
+            ("First used", long_date(self.start_date)),
+            ("Stops being used", long_date(self.end_date) or "Ongoing"),
         ]
 
 
@@ -328,5 +321,5 @@ class ConnectionRequest(models.Model):
             ("Platform", self.get_platform_display()),
             ("Profile the member of staff will use", self.profile),
             ("Legitimate school reason", self.reason),
-            ("Connection ends", _date(self.until) or "Not set"),
+            ("Connection ends", long_date(self.until) or "Not set"),
         ]

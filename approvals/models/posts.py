@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.models import Pupil
 from approvals.models.choices import PostPurpose
 from approvals.models.core import ApprovalRequest
-from approvals.models.details import _date, _yes_no
+from approvals.models.details import _yes_no
+from core.dates import long_date
 
 # The criteria of 004 §2 ("Staff conduct") that the marketing officer confirms for every post.
 POST_CRITERIA = [
@@ -116,7 +117,7 @@ class PostRequest(models.Model):
             ("Pupils shown", ", ".join(p.full_name for p in pupils) or "None"),
             ("Consent needed for", self.get_purpose_display()),
             ("Photos and videos", ", ".join(m.original_name for m in media) or "None"),
-            ("When to post", _date(self.post_on) or "As soon as approved"),
+            ("When to post", long_date(self.post_on) or "As soon as approved"),
         ] + [(label, _yes_no(getattr(self, name))) for name, label in POST_CRITERIA]
 
 

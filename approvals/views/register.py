@@ -17,6 +17,7 @@ from approvals.forms.decisions import AccountReviewForm, AccountStatusForm, Take
 from approvals.models import OfficialAccount, PostTakedownTask
 from approvals.posts import post_takedown_done
 from approvals.views.requests import add_errors
+from core.dates import long_date
 
 
 @login_required
@@ -109,7 +110,7 @@ def account_review(request, account_id):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            due = account.next_review_due.strftime("%-d %B %Y")
+            due = long_date(account.next_review_due)
             messages.success(request, f"The review of {account} is recorded. The next one is due by {due}.")
             return redirect("approvals:account_detail", account_id=account.pk)
     context = _account_context(request, account, review_form=form)

@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access
@@ -21,6 +20,7 @@ from approvals.forms.requests import form_for, initial_from
 from approvals.models import FINAL_STATES, PostMedia, State
 from approvals.workflows import REJECT, RETURN, all_workflows, get_workflow
 from core.audit import audit_record
+from core.dates import long_datetime
 from core.files import private_file_response
 from core.models import AuditEntry
 
@@ -223,7 +223,7 @@ def _detail_context(request, obj, *, decision_form=None, filter_form=None) -> di
         "detail": detail,
         "rows": [
             ("Requested by", str(obj.requester)),
-            ("Made", timezone.localtime(obj.created_at).strftime("%-d %B %Y, %H:%M")),
+            ("Made", long_datetime(obj.created_at)),
             *([("Version", f"{obj.version} (changed after it was made)")] if obj.version > 1 else []),
             *detail.summary_rows(),
         ],

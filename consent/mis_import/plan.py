@@ -19,6 +19,7 @@ from accounts.models import Membership, ParentLink, Pupil, School, User, YearGro
 from accounts.roles import Role
 from consent.mis_import.columns import Contact, GoodRow, ReadResult, read_rows
 from consent.models import ImportRun
+from core.dates import numeric_date
 from core.models import AuditEntry
 
 BATCH = 2000
@@ -100,7 +101,7 @@ def _shown(name: str, value) -> str:
     if name == "year_group":
         return YearGroup(value).label
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return numeric_date(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else str(value)

@@ -22,14 +22,13 @@ from consent.models import (
     Method,
     Purpose,
     WithdrawalFollowUp,
-    academic_year_for,
-    next_academic_year,
     ordered_restrictions,
     validate_academic_year,
     validate_restrictions,
 )
 from consent.signals import consent_withdrawn
 from core.audit import audit_record
+from core.calendar import academic_year_for, next_academic_year
 from core.models import AuditEntry
 from core.notifications import notify
 

@@ -17,6 +17,7 @@ from accounts.roles import Action
 from consent.models import Collection, CollectionReminder
 from consent.services.answers import check_year
 from core.audit import audit_record
+from core.dates import long_date
 from core.models import AuditEntry
 from core.notifications import notify
 
@@ -154,7 +155,7 @@ def _send_batch(collection: Collection, number: int, parent_ids: list) -> int:
 def _collection_message(collection: Collection, number: int) -> tuple[str, str]:
     """The subject and body of a collection's invitation or reminder (no pupil named)."""
     where = collection.school.name if collection.school_id else "Your child's school"
-    closes = f"{collection.closes_on:%-d %B %Y}"
+    closes = long_date(collection.closes_on)
     ask = (
         f"{where} asks every parent and carer with parental responsibility whether photos and videos "
         f"of their children may be used, and how, for the {collection.academic_year} school year. "

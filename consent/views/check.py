@@ -1,14 +1,11 @@
 """The consent check, the register and its exports, and one pupil's consent record."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import access
@@ -18,6 +15,8 @@ from consent import pdf, selectors, services
 from consent.forms import CheckForm, PaperConsentForm, RegisterFilterForm
 from consent.models import Method, Purpose
 from core.audit import audit_record
+from core.csv import write_csv
+from core.dates import numeric_date
 from core.models import AuditEntry
 
 # The check shows at most this many pupils at once; more means the search should be narrower.
@@ -133,10 +132,20 @@ def _audit_export(request, kind: str, filters: dict, rows: int) -> None:
         )
 
 
-def _safe_cell(value) -> str:
-    """A spreadsheet never runs a cell as a formula: text that starts like one is quoted."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+REGISTER_CSV_HEADER = (
+    "School",
+    "Surname",
+    "First name",
+    "Year group",
+    "Class",
+    "MIS id",
+    "Use",
+    "Answer",
+    "Restrictions",
+    "Given by",
+    "Date",
+    "How",
+)
 
 
 def _export_rows(request, filters):
@@ -163,44 +172,27 @@ def register_csv(request):
         b"", "text/csv; charset=utf-8", f"consent-register-{filters['academic_year'][:4]}.csv"
     )
     response.write("\ufeff")  # so spreadsheet programs read the names as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "School",
-            "Surname",
-            "First name",
-            "Year group",
-            "Class",
-            "MIS id",
-            "Use",
-            "Answer",
-            "Restrictions",
-            "Given by",
-            "Date",
-            "How",
-        ]
+    write_csv(
+        response,
+        REGISTER_CSV_HEADER,
+        (
+            (
+                state.pupil.school.name,
+                state.pupil.last_name,
+                state.pupil.first_name,
+                state.pupil.get_year_group_display(),
+                state.pupil.class_name,
+                state.pupil.mis_id,
+                state.get_purpose_display(),
+                state.get_decision_display(),
+                "; ".join(state.get_restrictions_display()),
+                state.parent.full_name or state.parent.email,
+                numeric_date(state.answered_at),
+                "Paper form" if state.method == Method.PAPER_FORM else "Online",
+            )
+            for state in states
+        ),
     )
-    for state in states:
-        pupil = state.pupil
-        writer.writerow(
-            [
-                _safe_cell(v)
-                for v in (
-                    pupil.school.name,
-                    pupil.last_name,
-                    pupil.first_name,
-                    pupil.get_year_group_display(),
-                    pupil.class_name,
-                    pupil.mis_id,
-                    state.get_purpose_display(),
-                    state.get_decision_display(),
-                    "; ".join(state.get_restrictions_display()),
-                    state.parent.full_name or state.parent.email,
-                    timezone.localtime(state.answered_at).strftime("%d/%m/%Y"),
-                    "Paper form" if state.method == Method.PAPER_FORM else "Online",
-                )
-            ]
-        )
     _audit_export(request, "csv", filters, len(states))
     return response
 

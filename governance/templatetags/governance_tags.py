@@ -1,9 +1,8 @@
-from datetime import date
-
 from django import template
 
 from accounts import access
 from accounts.roles import Action
+from core.templatetags.dates import iso_date, iso_when
 from governance.policies import versions_awaiting
 
 register = template.Library()
@@ -22,19 +21,6 @@ def subject_access_link(user, pupil):
 
 
 @register.filter
-def iso_when(value: str | None) -> str:
-    """An ISO timestamp from an export, written as people read it: 25 Nov 2026, 13:02."""
-    from datetime import datetime
-
-    if not value:
-        return ""
-    try:
-        return f"{datetime.fromisoformat(value):%-d %b %Y, %H:%M}"
-    except ValueError:
-        return value
-
-
-@register.filter
 def export_cell(row: dict, key: str) -> str:
     """One cell of a subject access section's printed table: a value from the export, with
     timestamps written as people read them, yes/no for flags and lists joined."""
@@ -49,8 +35,5 @@ def export_cell(row: dict, key: str) -> str:
     if len(text) >= 19 and text[4] == "-" and text[10] == "T":
         return iso_when(text)
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        try:
-            return f"{date.fromisoformat(text):%-d %b %Y}"
-        except ValueError:
-            return text
+        return iso_date(text)
     return text

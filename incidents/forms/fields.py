@@ -12,8 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from core.forms import GovukDateInput
-
 UK = ZoneInfo("Europe/London")
 MAX_URLS = 20
 MAX_URL_LENGTH = 500
@@ -87,22 +85,6 @@ class TimeOfDayField(forms.CharField):
 def uk_moment(day: date, at: time | None) -> datetime:
     """A date and time on a UK clock, as an aware datetime."""
     return datetime.combine(day, at or time(0, 0), tzinfo=UK)
-
-
-def date_field(
-    label: str, *, required: bool = True, help_text: str = "", name: str = "date"
-) -> forms.DateField:
-    """A GOV.UK date input (day, month, year) with errors in plain words."""
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=GovukDateInput(),
-        error_messages={
-            "required": f"Enter the {name}",
-            "invalid": f"Enter the {name} as a real date, for example 27 3 2026",
-        },
-    )
 
 
 def now_parts() -> tuple[date, str]:

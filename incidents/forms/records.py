@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
 
 from accounts.models import School
-from incidents.forms.fields import TimeOfDayField, date_field, now_parts, uk_moment
+from core.calendar import academic_year_for, academic_year_start
+from core.forms import date_field
+from incidents.forms.fields import TimeOfDayField, now_parts, uk_moment
 from incidents.models import Kind, ModerationEntry, Platform, Severity, Status
 
 
@@ -60,10 +62,9 @@ class InspectionPackForm(forms.Form):
         else:
             self.fields["school"].queryset = schools
         if not self.is_bound:
-            # The academic year so far: England's school year starts on 1 September.
+            # The academic year so far.
             today = timezone.localdate()
-            year = today.year if today.month >= 9 else today.year - 1
-            self.initial.setdefault("date_from", date(year, 9, 1))
+            self.initial.setdefault("date_from", academic_year_start(academic_year_for(today)))
             self.initial.setdefault("date_to", today)
 
     def clean(self):

@@ -11,12 +11,12 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import Membership, Pupil, School, User
 from accounts.roles import SCHOOL_WORKFORCE, Action
+from core.forms import date_field
 from incidents.evidence import check_evidence_file
 from incidents.forms.fields import (
     MultipleFileField,
     TimeOfDayField,
     clean_url_lines,
-    date_field,
     now_parts,
     uk_moment,
     yes_no_field,

@@ -330,7 +330,7 @@ CASES = [
 
 
 def _next_collection_year(ctx: Ctx) -> str:
-    from consent.models import academic_year_for, next_academic_year
+    from core.calendar import academic_year_for, next_academic_year
 
     return next_academic_year(academic_year_for(timezone.localdate()))
 

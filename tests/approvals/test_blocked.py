@@ -20,7 +20,8 @@ from approvals.blocked import (
     blocked_filter_reminder_sweep,
 )
 from approvals.models import ApprovalReminder, State
-from approvals.reports import academic_year_of, filtering_review_csv, filtering_review_rows
+from approvals.reports import filtering_review_csv, filtering_review_rows
+from core.calendar import academic_year_for
 from core.models import Notification
 from tests.approvals.helpers import approve_blocked, blocked_request
 from tests.conftest import signed_in_client
@@ -128,7 +129,7 @@ def test_the_filtering_review_pack_lists_the_years_decisions_with_reasons(person
         user=a[Role.ICT_TECHNICIAN], request=blocked_request(a), comment="Site hosts adult content."
     )
     blocked_filter_record(user=a[Role.ICT_TECHNICIAN], request=approved, change="applied")
-    year = academic_year_of(timezone.localdate())
+    year = academic_year_for(timezone.localdate())
 
     rows = filtering_review_rows(school=a.school, year=year)
     assert [r.reference for r in rows] == [approved.reference, rejected.reference]
@@ -156,7 +157,7 @@ def test_the_filtering_review_pack_lists_the_years_decisions_with_reasons(person
 
 
 def test_a_csv_cell_is_never_a_formula(personas):
-    from approvals.reports import _safe_cell
+    from core.csv import safe_cell
 
-    assert _safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
-    assert _safe_cell("https://example.com") == "https://example.com"
+    assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert safe_cell("https://example.com") == "https://example.com"

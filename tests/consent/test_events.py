@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from consent.models import Event, Purpose, Restriction, academic_year_for
+from consent.models import Event, Purpose, Restriction
 from consent.services import event_add_pupils, event_create
+from core.calendar import academic_year_for
 from core.models import AuditEntry
 from tests.consent.helpers import NO, YES, answer, answer_all, child_of, yes
 from tests.factories import UserFactory

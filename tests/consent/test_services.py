@@ -20,11 +20,11 @@ from consent.models import (
     Purpose,
     Restriction,
     WithdrawalFollowUp,
-    academic_year_for,
 )
 from consent.selectors import consent_check, current_academic_year
 from consent.services import consent_erase, consent_record, consent_withdraw
 from consent.signals import consent_withdrawn
+from core.calendar import academic_year_for
 from core.models import AuditEntry, Notification
 from tests.consent.helpers import NO, YES, answer, answer_all, child_of, yes
 

@@ -14,11 +14,11 @@ from django.utils import timezone
 from accounts.models import Pupil
 from accounts.roles import Role
 from approvals.models import PostTakedownTask
-from consent.models import Purpose, academic_year_for
+from consent.models import Purpose
 from consent.services import consent_withdraw
 from consent.services.events import event_add_pupils, event_create
 from core import registries
-from core.calendar import years_after
+from core.calendar import academic_year_for, years_after
 from incidents.models import Kind
 from tests.approvals.helpers import (
     confirm_all_criteria,
