@@ -12,6 +12,7 @@ from accounts import access
 from accounts.roles import Action
 from approvals import selectors
 from approvals.forms.decisions import FilteringReviewForm
+from approvals.pdf import filtering_review_pdf as render_pdf
 from approvals.reports import filtering_review_csv, filtering_review_rows, recent_academic_years
 from core.audit import audit_record
 from core.models import AuditEntry
@@ -74,8 +75,6 @@ def _download(request, school, year: str, fmt: str, content: bytes | str, conten
 @require_GET
 def filtering_review_pdf(request):
     """The review pack as a PDF."""
-    from approvals.pdf import filtering_review_pdf as render_pdf
-
     _form, school, year = _review_choice(request)
     rows = filtering_review_rows(school=school, year=year)
     return _download(

@@ -15,9 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.roles import Action
 from approvals import selectors, services
+from approvals.blocked import blocked_filter_record
 from approvals.forms.decisions import CommentForm, FilterRecordForm, TakedownDoneForm, decision_form_for
 from approvals.forms.requests import form_for, initial_from
 from approvals.models import FINAL_STATES, PostMedia, State
+from approvals.pdf import request_pdf as render_pdf
+from approvals.posts import check_post
 from approvals.workflows import REJECT, RETURN, all_workflows, get_workflow
 from core.audit import audit_record
 from core.dates import long_datetime
@@ -236,8 +239,6 @@ def _detail_context(request, obj, *, decision_form=None, filter_form=None) -> di
         "can_submit": obj.requester_id == user.pk and obj.state in (State.DRAFT, State.RETURNED),
     }
     if obj.type == "post":
-        from approvals.posts import check_post
-
         context["post_check"] = check_post(detail)
         context["media"] = list(detail.media.all())
         if access.can(user, Action.MODERATE_ACCOUNTS, obj):
@@ -308,8 +309,6 @@ def request_decide(request, request_id):
 @require_POST
 def filter_record(request, request_id):
     """The ICT technician records that the filter change was applied or removed."""
-    from approvals.blocked import blocked_filter_record
-
     obj = selectors.request_for_action(
         user=request.user, request_id=request_id, action=Action.RECORD_ICT_ACTIONS
     )
@@ -338,8 +337,6 @@ def filter_record(request, request_id):
 @require_GET
 def request_pdf(request, request_id):
     """The request as a signed PDF record, like the paper form."""
-    from approvals.pdf import request_pdf as render_pdf
-
     obj = selectors.request_for_view(user=request.user, request_id=request_id)
     audit_record(verb=AuditEntry.Verb.DOWNLOAD, obj=obj, changes={"format": [None, "pdf"]})
     response = HttpResponse(render_pdf(obj), content_type="application/pdf")
