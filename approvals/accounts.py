@@ -7,7 +7,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from core.audit import audit_record
 from core.dates import long_date
 from core.models import AuditEntry
 from core.notifications import notify
+from core.once import claim
 
 log = logging.getLogger(__name__)
 REVIEW_NOTICE_DAYS = 30
@@ -174,20 +175,18 @@ def account_review_sweep(now: datetime | None = None) -> int:
     sent = 0
     for account in due.select_related("moderator"):
         kind = "review_overdue" if account.next_review_due < today else "review_due"
-        try:
-            with transaction.atomic():
-                AccountReminder.objects.create(
-                    account=account, kind=kind, key=account.next_review_due.isoformat()
-                )
-                when = long_date(account.next_review_due)
-                subject = (
-                    f"The annual review of {account} was due on {when}"
-                    if kind == "review_overdue"
-                    else f"The annual review of {account} is due by {when}"
-                )
-                for person in _review_people(account):
-                    notify(user=person, subject=subject, link=_link(account))
-        except IntegrityError:
-            continue
+        with transaction.atomic():
+            if not claim(
+                AccountReminder, account=account, kind=kind, key=account.next_review_due.isoformat()
+            ):
+                continue
+            when = long_date(account.next_review_due)
+            subject = (
+                f"The annual review of {account} was due on {when}"
+                if kind == "review_overdue"
+                else f"The annual review of {account} is due by {when}"
+            )
+            for person in _review_people(account):
+                notify(user=person, subject=subject, link=_link(account))
         sent += 1
     return sent

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from core.audit import audit_record
 from core.dates import long_datetime
 from core.models import AuditEntry
 from core.notifications import notify
+from core.once import claim
 
 log = logging.getLogger(__name__)
 APPLIED = "applied"
@@ -166,16 +167,6 @@ def blocked_filter_record(
 # --- the sweeps (Celery beat): access ending tomorrow, and ended -------------------------------
 
 
-def _remember(request: ApprovalRequest, kind: str, key: str) -> bool:
-    """Record a reminder once; False if it was already sent (another run got there first)."""
-    try:
-        with transaction.atomic():
-            ApprovalReminder.objects.create(request=request, kind=kind, key=key)
-    except IntegrityError:
-        return False
-    return True
-
-
 def blocked_access_ending_sweep(now: datetime | None = None) -> int:
     """Tell the requester and the ICT technicians the day before access ends; returns how many."""
     now = now or timezone.now()
@@ -189,7 +180,9 @@ def blocked_access_ending_sweep(now: datetime | None = None) -> int:
     for detail in due:
         request = detail.request
         with transaction.atomic():
-            if not _remember(request, "access_ending", detail.access_ends.isoformat()):
+            if not claim(
+                ApprovalReminder, request=request, kind="access_ending", key=detail.access_ends.isoformat()
+            ):
                 continue
             subject = f"Blocked content access {request.reference} ends at {until_text(detail.access_ends)}"
             for person in {request.requester, *_ict(request)}:
@@ -212,7 +205,9 @@ def blocked_access_expiry_sweep(now: datetime | None = None) -> int:
             detail = BlockedContentRequest.objects.get(pk=pk)
             if request.state != State.APPROVED or detail.expired_at or detail.access_ends > now:
                 continue
-            if not _remember(request, "access_ended", detail.access_ends.isoformat()):
+            if not claim(
+                ApprovalReminder, request=request, kind="access_ended", key=detail.access_ends.isoformat()
+            ):
                 continue
             detail.expired_at = now
             detail.save(update_fields=["expired_at"])
@@ -242,7 +237,7 @@ def blocked_filter_reminder_sweep(now: datetime | None = None) -> int:
     sent = 0
     for detail in waiting:
         with transaction.atomic():
-            if not _remember(detail.request, "remove_filter", today):
+            if not claim(ApprovalReminder, request=detail.request, kind="remove_filter", key=today):
                 continue
             for person in _ict(detail.request):
                 notify(

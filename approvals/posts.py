@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from core.audit import audit_record
 from core.files import safe_download_name
 from core.models import AuditEntry
 from core.notifications import notify
+from core.once import save_once
 from core.uploads import check_upload
 
 log = logging.getLogger(__name__)
@@ -274,34 +275,31 @@ def post_takedowns_open(
     )
     tasks = []
     for post in posts:
-        try:
-            with transaction.atomic():
-                task = PostTakedownTask.objects.create(
-                    school_id=post.request.school_id,
-                    post=post,
-                    pupil=pupil,
-                    purpose=purpose,
-                    academic_year=academic_year,
-                    withdrawn_by=withdrawn_by,
+        with transaction.atomic():
+            task = PostTakedownTask(
+                school_id=post.request.school_id,
+                post=post,
+                pupil=pupil,
+                purpose=purpose,
+                academic_year=academic_year,
+                withdrawn_by=withdrawn_by,
+            )
+            if not save_once(task):
+                # Already open for this post and pupil: the earlier task stands.
+                continue
+            audit_record(verb=AuditEntry.Verb.CREATE, obj=task, school_id=task.school_id, actor=withdrawn_by)
+            for person in _takedown_people(post):
+                notify(
+                    user=person,
+                    subject=f"Take down post {post.request.reference}: photo consent was withdrawn",
+                    body=(
+                        f"Consent for {PostPurpose(purpose).label.lower()} was withdrawn for "
+                        f"{pupil.full_name} ({academic_year}). The approved post "
+                        f"{post.request.reference} on {post.account} shows them: remove it, or the photo "
+                        "of them, and record it."
+                    ),
+                    link=reverse("approvals:detail", args=[post.request_id]),
                 )
-                audit_record(
-                    verb=AuditEntry.Verb.CREATE, obj=task, school_id=task.school_id, actor=withdrawn_by
-                )
-                for person in _takedown_people(post):
-                    notify(
-                        user=person,
-                        subject=f"Take down post {post.request.reference}: photo consent was withdrawn",
-                        body=(
-                            f"Consent for {PostPurpose(purpose).label.lower()} was withdrawn for "
-                            f"{pupil.full_name} ({academic_year}). The approved post "
-                            f"{post.request.reference} on {post.account} shows them: remove it, or the photo "
-                            "of them, and record it."
-                        ),
-                        link=reverse("approvals:detail", args=[post.request_id]),
-                    )
-        except IntegrityError:
-            # Already open for this post and pupil: the earlier task stands.
-            continue
         tasks.append(task)
     return tasks
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from approvals.services import next_deciders
 from approvals.workflows import all_workflows
 from core.calendar import add_working_days
 from core.notifications import notify
+from core.once import claim_all
 
 WAITING_WORKING_DAYS = 2
 # States in which a request waits for someone other than its requester.
@@ -57,20 +58,17 @@ def waiting_decisions_sweep(now: datetime | None = None) -> int:
         missing = [key for key in keys if key not in done]
         if not missing:
             continue
-        try:
-            with transaction.atomic():
-                for key in missing:
-                    ApprovalReminder.objects.create(request=request, kind="waiting", key=key)
-                days = WAITING_WORKING_DAYS * levels[-1]
-                for person in next_deciders(request):
-                    notify(
-                        user=person,
-                        subject=f"Reminder: {request.workflow.label} {request.reference} has waited more "
-                        f"than {days} working days for your decision",
-                        link=reverse("approvals:detail", args=[request.pk]),
-                    )
-        except IntegrityError:
-            continue
+        with transaction.atomic():
+            if not claim_all([ApprovalReminder(request=request, kind="waiting", key=key) for key in missing]):
+                continue
+            days = WAITING_WORKING_DAYS * levels[-1]
+            for person in next_deciders(request):
+                notify(
+                    user=person,
+                    subject=f"Reminder: {request.workflow.label} {request.reference} has waited more "
+                    f"than {days} working days for your decision",
+                    link=reverse("approvals:detail", args=[request.pk]),
+                )
         sent += 1
     return sent
 

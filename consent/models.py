@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from accounts import access
 from accounts.models import Pupil, School, Trust
 from accounts.roles import Action
+from core.models import AppendOnlyModel, AppendOnlyQuerySet, SentOnce
 
 ACADEMIC_YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
 
@@ -97,24 +98,17 @@ class Method(models.TextChoices):
     PAPER_FORM = "paper_form", "From a paper form, entered by staff"
 
 
-class AppendOnlyError(Exception):
-    """Raised on any attempt to change or delete a consent answer."""
-
-
-class ConsentAnswerQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("Consent answers are never changed: record a new answer instead.")
-
-    def delete(self):
-        raise AppendOnlyError("Consent answers are never deleted (erasure goes through consent_erase).")
-
+class ConsentAnswerQuerySet(AppendOnlyQuerySet):
     def visible_to(self, user, action: str = Action.CHECK_CONSENT) -> ConsentAnswerQuerySet:
         """Answers about pupils of the schools where the user may take the action."""
         return access.scope(self, user, action)
 
 
-class ConsentAnswer(models.Model):
+class ConsentAnswer(AppendOnlyModel):
     """One answer about one purpose, as given: the register's history, append-only."""
+
+    never_changed = "Consent answers are never changed: record a new answer instead."
+    never_deleted = "Consent answers are never deleted (erasure goes through consent_erase)."
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="consent_answers")
@@ -152,14 +146,6 @@ class ConsentAnswer(models.Model):
     def __str__(self) -> str:
         purpose, decision = self.get_purpose_display(), self.get_decision_display()
         return f"{purpose} for {self.pupil} ({self.academic_year}): {decision}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Consent answers are never changed: record a new answer instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Consent answers are never deleted (erasure goes through consent_erase).")
 
     def get_restrictions_display(self) -> list[str]:
         return [Restriction(value).label for value in self.restrictions]
@@ -307,15 +293,13 @@ class Collection(models.Model):
         return pupils.filter(school__trust_id=self.trust_id)
 
 
-class CollectionReminder(models.Model):
+class CollectionReminder(SentOnce):
     """One message of a collection to one parent: number 0 is the invitation, then weekly reminders.
     Unique, so running the reminder job twice sends nothing twice."""
 
-    id = models.BigAutoField(primary_key=True)
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="reminders")
     parent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     number = models.PositiveSmallIntegerField()
-    sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

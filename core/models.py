@@ -1,4 +1,5 @@
-"""Records of the bottom layer: the append-only audit log and the notification inbox and outbox.
+"""Records of the bottom layer: the append-only audit log and the notification inbox and outbox,
+and the abstract bases of append-only records and once-only "sent" rows.
 
 Their tables keep the names they were created under (``governance_auditentry``,
 ``governance_notification``): the models moved here without the data moving, and the database
@@ -11,18 +12,54 @@ from django.db import models
 
 
 class AppendOnlyError(Exception):
-    """Raised on any attempt to change or remove an audit entry."""
+    """Raised on any attempt to change or delete a row of an append-only table."""
 
 
-class AuditQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk changes and deletes of an append-only model's rows."""
+
     def update(self, **kwargs):
-        raise AppendOnlyError("The audit log is append-only.")
+        raise AppendOnlyError(self.model.never_changed)
 
     def delete(self):
-        raise AppendOnlyError("The audit log is append-only.")
+        raise AppendOnlyError(self.model.never_deleted)
 
 
-class AuditEntry(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record of something that happened: added, never changed or deleted. Subclasses say so in
+    their own words (``never_changed``, ``never_deleted``); a queryset of theirs with methods of
+    its own subclasses AppendOnlyQuerySet. The tables that matter most (the audit log, consent
+    answers) have database triggers too, as code can always go round a model."""
+
+    never_changed = "These records are never changed: add a new one."
+    never_deleted = "These records are never deleted."
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(self.never_changed)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(self.never_deleted)
+
+
+class SentOnce(models.Model):
+    """A record that something was sent (a reminder, a rung of an escalation ladder), written
+    before sending by core.once.claim: a subclass's unique constraint says what "once" means."""
+
+    id = models.BigAutoField(primary_key=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(AppendOnlyModel):
     """Who did or saw what, when, and from where. Never changed or deleted (a database trigger
     on PostgreSQL refuses it too)."""
 
@@ -75,7 +112,8 @@ class AuditEntry(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     path = models.CharField(max_length=300, blank=True)
 
-    objects = AuditQuerySet.as_manager()
+    never_changed = "The audit log is append-only."
+    never_deleted = "The audit log is append-only."
 
     class Meta:
         db_table = "governance_auditentry"
@@ -89,14 +127,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb} {self.object_type}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("The audit log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("The audit log is append-only.")
 
 
 class Notification(models.Model):

@@ -36,18 +36,8 @@ def notify(*, user, subject: str, body: str = "", link: str = "", email: bool = 
         email_status=Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NOT_SENT,
     )
     if email:
-        transaction.on_commit(lambda: enqueue_delivery(notification.pk))
+        tasks.enqueue_on_commit(tasks.deliver_notification, str(notification.pk))
     return notification
-
-
-def enqueue_delivery(notification_id) -> bool:
-    """Hand a notification to the queue; if the broker is down it stays pending for the relay."""
-    try:
-        tasks.deliver_notification.apply_async(args=[str(notification_id)], retry=False)
-    except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row for the relay
-        log.warning("Queue unavailable; notification %s left for the relay: %s", notification_id, exc)
-        return False
-    return True
 
 
 def notification_deliver(*, notification_id) -> bool:

@@ -3,11 +3,10 @@ periodic reminders (review due to the owner, acknowledgement outstanding to staf
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +18,9 @@ from core.audit import audit_record
 from core.dates import long_date
 from core.models import AuditEntry
 from core.notifications import notify
+from core.once import claim
+from core.tasks import enqueue_on_commit
 from governance.register_models import Acknowledgement, Policy, PolicyReminder, PolicyVersion
-
-log = logging.getLogger(__name__)
 
 # Trust-wide roles that are members of staff (trustees govern; they are not asked to acknowledge).
 TRUST_STAFF_ROLES = frozenset(
@@ -170,21 +169,22 @@ def policy_version_publish(*, user: User, version: PolicyVersion) -> int:
             .exclude(pk__in=version.reminders.filter(level="published").values("user"))
             .count()
         )
-        transaction.on_commit(lambda: _enqueue_acknowledgement_requests(version.pk))
+        _enqueue_acknowledgement_requests(version.pk)
     return waiting
 
 
 def _enqueue_acknowledgement_requests(version_id) -> None:
-    """Ask staff to acknowledge in a worker: a trust-wide policy reaches thousands of people. With
-    the queue down the requests are written here instead, so publishing never loses them."""
+    """Ask staff to acknowledge in a worker, after commit: a trust-wide policy reaches thousands of
+    people. With the queue down the requests are written here instead, so publishing never loses
+    them."""
     # Here, not at the top: the tasks module imports this one to run the requests in a worker.
     from governance.tasks import ask_policy_acknowledgements
 
-    try:
-        ask_policy_acknowledgements.apply_async(args=[str(version_id)], retry=False)
-    except Exception as exc:  # noqa: BLE001 - any broker failure: do the work in this process
-        log.warning("Queue unavailable; asking for acknowledgements of %s now: %s", version_id, exc)
-        acknowledgement_requests_send(version_id=version_id)
+    enqueue_on_commit(
+        ask_policy_acknowledgements,
+        str(version_id),
+        if_queue_down=lambda: acknowledgement_requests_send(version_id=version_id),
+    )
 
 
 def acknowledgement_requests_send(*, version_id) -> int:
@@ -201,7 +201,7 @@ def _ask_to_acknowledge(version: PolicyVersion, *, level: str) -> int:
     waiting = staff_in_scope(version.policy).exclude(acknowledgements__version=version)
     told = 0
     for person in waiting.iterator():
-        if not _claim_reminder(version, person, level):
+        if not claim(PolicyReminder, version=version, user=person, level=level):
             continue
         notify(
             user=person,
@@ -211,16 +211,6 @@ def _ask_to_acknowledge(version: PolicyVersion, *, level: str) -> int:
         )
         told += 1
     return told
-
-
-def _claim_reminder(version: PolicyVersion, person: User | None, level: str) -> bool:
-    """Write the reminder's row; False when it was already sent (a second run sends nothing)."""
-    try:
-        with transaction.atomic():
-            PolicyReminder.objects.create(version=version, user=person, level=level)
-    except IntegrityError:
-        return False
-    return True
 
 
 def acknowledgement_record(*, user: User, version: PolicyVersion) -> Acknowledgement:
@@ -250,7 +240,7 @@ def review_reminder_sweep(*, today: date | None = None) -> int:
     for version in soon.select_related("policy", "policy__owner"):
         days_left = (version.next_review_due - today).days
         level = next(name for limit, name in REVIEW_LEVELS if days_left <= limit)
-        if not _claim_reminder(version, None, level):
+        if not claim(PolicyReminder, version=version, user=None, level=level):
             continue
         when = "is due now" if days_left <= 0 else f"is due on {long_date(version.next_review_due)}"
         notify(

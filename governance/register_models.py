@@ -13,6 +13,7 @@ from accounts import access
 from accounts.models import School, Trust
 from core import registries
 from core.calendar import term_of
+from core.models import SentOnce
 
 
 class PolicyQuerySet(models.QuerySet):
@@ -105,19 +106,17 @@ class Acknowledgement(models.Model):
         return f"{self.user} read {self.version}"
 
 
-class PolicyReminder(models.Model):
+class PolicyReminder(SentOnce):
     """A reminder already sent, so a second run of the job sends nothing.
 
     ``user`` is empty for the owner's review reminders (level "30d", "7d", "due") and names the
     member of staff for acknowledgement reminders (level "ack-<ISO week>")."""
 
-    id = models.BigAutoField(primary_key=True)
     version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="reminders")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     level = models.CharField(max_length=20)
-    sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -281,13 +280,11 @@ class TrusteeReport(models.Model):
         return f"Trustees' report {self.term}"
 
 
-class TrainingReminder(models.Model):
+class TrainingReminder(SentOnce):
     """A "training due" reminder already sent to a member of staff for a term (sent once)."""
 
-    id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     term = models.CharField(max_length=20)
-    sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

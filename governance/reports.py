@@ -11,13 +11,13 @@ the incidents naming them added: the same figures their dashboard would have sho
 from __future__ import annotations
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Trust, User
 from core.audit import audit_record
 from core.calendar import term_of
 from core.models import AuditEntry
+from core.once import save_once
 from core.printing import render_pdf
 from governance.dashboards import Dashboard, counted_incidents, dashboard
 from governance.register_models import TrusteeReport
@@ -68,10 +68,8 @@ def trustee_report_generate(
         counted=counted,
     )
     report.file.save(f"{trust.pk}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(content), save=False)
-    try:
-        with transaction.atomic():
-            report.save()
-    except IntegrityError:
+    if not save_once(report):
+        # This term's report was made by another run first.
         report.file.delete(save=False)
         return None
     audit_record(verb=AuditEntry.Verb.CREATE, obj=report, actor=user, object_repr=str(report))

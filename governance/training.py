@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from core.audit import audit_record
 from core.calendar import term_of
 from core.models import AuditEntry
 from core.notifications import notify
+from core.once import claim
 from governance.register_models import TrainingAttendance, TrainingReminder, TrainingSession
 
 
@@ -118,10 +118,7 @@ def training_due_sweep(*, today: date | None = None) -> int:
     reminded = TrainingReminder.objects.filter(user=OuterRef("pk"), term=term)
     sent = 0
     for person in staff_of(schools).exclude(Exists(trained)).exclude(Exists(reminded)).iterator():
-        try:
-            with transaction.atomic():
-                TrainingReminder.objects.create(user=person, term=term)
-        except IntegrityError:
+        if not claim(TrainingReminder, user=person, term=term):
             continue
         notify(
             user=person,

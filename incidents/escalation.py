@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts import access
 from accounts.roles import Role
 from core.notifications import notify
+from core.once import claim_all
 from incidents.models import IncidentPerson, Takedown, TakedownNotice
 from incidents.routing import handlers_of
 
@@ -94,24 +95,20 @@ def escalate_takedown(takedown: Takedown, now: datetime) -> int:
     missing = [level for level in due if level not in sent_levels]
     if not missing:
         return 0
-    try:
-        with transaction.atomic():
-            locked = Takedown.objects.select_for_update().filter(pk=takedown.pk).values("closed_at").first()
-            if locked is None or locked["closed_at"] is not None:
-                return 0
-            # One insert for every rung; a rung another sweep recorded first fails it all (below).
-            TakedownNotice.objects.bulk_create(
-                [TakedownNotice(takedown=takedown, level=level) for level in missing]
-            )
-            # Only the highest rung is sent: a sweep that runs late does not send a burst of stale ones.
-            top = missing[-1]
-            link = reverse("incidents:detail", args=[takedown.incident_id])
-            for person in recipients(takedown, top):
-                notify(user=person, subject=_subject(top, takedown), link=link)
-    except IntegrityError:
-        # Another sweep recorded these rungs first: it sends them, this one must not.
-        log.info("Takedown %s already escalated by another run", takedown.pk)
-        return 0
+    with transaction.atomic():
+        locked = Takedown.objects.select_for_update().filter(pk=takedown.pk).values("closed_at").first()
+        if locked is None or locked["closed_at"] is not None:
+            return 0
+        # Every rung at once: a rung another sweep recorded first claims none of them.
+        if not claim_all([TakedownNotice(takedown=takedown, level=level) for level in missing]):
+            # Another sweep recorded these rungs first: it sends them, this one must not.
+            log.info("Takedown %s already escalated by another run", takedown.pk)
+            return 0
+        # Only the highest rung is sent: a sweep that runs late does not send a burst of stale ones.
+        top = missing[-1]
+        link = reverse("incidents:detail", args=[takedown.incident_id])
+        for person in recipients(takedown, top):
+            notify(user=person, subject=_subject(top, takedown), link=link)
     return 1
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from accounts import access
 from accounts.models import Pupil, School
 from accounts.roles import Action
+from core.models import AppendOnlyModel, SentOnce
 
 
 class Platform(models.Model):
@@ -261,8 +262,11 @@ class Evidence(models.Model):
         return self.incident.school_id
 
 
-class IncidentEvent(models.Model):
+class IncidentEvent(AppendOnlyModel):
     """One step of an incident's timeline: appended, never changed."""
+
+    never_changed = "Incident events are never changed; add a new one."
+    never_deleted = "Incident events are never deleted."
 
     class Type(models.TextChoices):
         REPORTED = "reported", "Reported"
@@ -305,11 +309,6 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident} {self.get_type_display()}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("Incident events are never changed; add a new one.")
-        super().save(*args, **kwargs)
 
 
 class Takedown(models.Model):
@@ -362,8 +361,11 @@ class Takedown(models.Model):
         return self.closed_at is None
 
 
-class TakedownStep(models.Model):
+class TakedownStep(AppendOnlyModel):
     """One recorded step of a takedown: appended, never changed."""
+
+    never_changed = "Takedown steps are never changed; add a new one."
+    never_deleted = "Takedown steps are never deleted."
 
     class Type(models.TextChoices):
         OPENED = "opened", "Takedown opened"
@@ -389,19 +391,12 @@ class TakedownStep(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("Takedown steps are never changed; add a new one.")
-        super().save(*args, **kwargs)
 
-
-class TakedownNotice(models.Model):
+class TakedownNotice(SentOnce):
     """A rung of the escalation ladder sent for a takedown: one row per level, so never twice."""
 
-    id = models.BigAutoField(primary_key=True)
     takedown = models.ForeignKey(Takedown, on_delete=models.CASCADE, related_name="notices")
     level = models.CharField(max_length=20)  # "12h", "20h", "24h", then "day-2", "day-3", …
-    sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

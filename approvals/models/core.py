@@ -11,6 +11,7 @@ from django.db import models
 
 from accounts import access
 from accounts.models import School
+from core.models import AppendOnlyModel, SentOnce
 
 
 class State(models.TextChoices):
@@ -78,8 +79,11 @@ class ApprovalRequest(models.Model):
         return getattr(self, self.workflow.detail_related_name)
 
 
-class ApprovalStep(models.Model):
+class ApprovalStep(AppendOnlyModel):
     """One step of a request's timeline (submitted, approved, returned …): appended, never changed."""
+
+    never_changed = "Approval steps are never changed; add a new one."
+    never_deleted = "Approval steps are never deleted."
 
     id = models.BigAutoField(primary_key=True)
     request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="steps")
@@ -102,20 +106,13 @@ class ApprovalStep(models.Model):
     def __str__(self) -> str:
         return f"{self.request.reference} {self.label}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("Approval steps are never changed; add a new one.")
-        super().save(*args, **kwargs)
 
-
-class ApprovalReminder(models.Model):
+class ApprovalReminder(SentOnce):
     """A reminder sent about a request: one row per (request, kind, key) so a rerun sends nothing twice."""
 
-    id = models.BigAutoField(primary_key=True)
     request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=30)
     key = models.CharField(max_length=40)
-    sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

@@ -16,6 +16,7 @@ from accounts.models import Pupil, School
 from approvals.models.choices import Platform, PostPurpose
 from approvals.models.core import ApprovalRequest
 from approvals.validators import validate_handle, validate_not_password
+from core.models import SentOnce
 
 
 class SchoolOwnedQuerySet(models.QuerySet):
@@ -101,14 +102,12 @@ class OfficialAccount(models.Model):
             )
 
 
-class AccountReminder(models.Model):
+class AccountReminder(SentOnce):
     """A reminder sent about an account: one row per (account, kind, key) so a rerun sends nothing twice."""
 
-    id = models.BigAutoField(primary_key=True)
     account = models.ForeignKey(OfficialAccount, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=30)
     key = models.CharField(max_length=40)
-    sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

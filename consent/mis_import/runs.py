@@ -21,6 +21,7 @@ from consent.mis_import.plan import apply_plan, make_plan
 from consent.models import ImportRun
 from core.audit import audit_record
 from core.models import AuditEntry
+from core.tasks import enqueue
 from core.uploads import check_text_upload
 
 log = logging.getLogger(__name__)
@@ -109,13 +110,12 @@ def import_apply(*, by: User, run: ImportRun) -> ImportRun:
 
 
 def _enqueue(task_name: str, run_id) -> None:
-    """Queue a task for a run; if the queue is down the sweeper starts it later."""
+    """Queue a task for a run; if the queue is down the run stays in its state and the sweeper
+    starts it later."""
+    # Here, not at the top: consent.tasks imports these services to run them in a worker.
     from consent import tasks
 
-    try:
-        getattr(tasks, task_name).apply_async(args=[str(run_id)], retry=False)
-    except Exception as exc:  # noqa: BLE001 - the run stays in its state; the sweeper restarts it
-        log.warning("Queue unavailable; import %s waits for the sweeper: %s", run_id, exc)
+    enqueue(getattr(tasks, task_name), str(run_id))
 
 
 @contextmanager

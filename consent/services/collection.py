@@ -6,7 +6,7 @@ import logging
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,8 @@ from core.audit import audit_record
 from core.dates import long_date
 from core.models import AuditEntry
 from core.notifications import notify
+from core.once import claim_all
+from core.tasks import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -77,20 +79,16 @@ def collection_open(
         school_id=school.pk if school else None,
         changes={"academic_year": [None, academic_year], "closes_on": [None, closes_on.isoformat()]},
     )
-    transaction.on_commit(lambda: _enqueue_collection_messages(collection.pk))
+    _enqueue_collection_messages(collection.pk)
     return collection
 
 
 def _enqueue_collection_messages(collection_id) -> None:
-    """Queue a collection's invitations; the daily job sends them if the queue is down."""
+    """Queue a collection's invitations after commit; the daily job sends them if the queue is down."""
+    # Here, not at the top: consent.tasks imports the services to run them in a worker.
     from consent.tasks import send_collection_messages
 
-    try:
-        send_collection_messages.apply_async(args=[str(collection_id)], retry=False)
-    except Exception as exc:  # noqa: BLE001 - the daily job sends whatever is still unsent
-        log.warning(
-            "Queue unavailable; collection %s invitations left for the daily job: %s", collection_id, exc
-        )
+    enqueue_on_commit(send_collection_messages, str(collection_id))
 
 
 MESSAGE_BATCH = 500
@@ -138,11 +136,9 @@ def _send_batch(collection: Collection, number: int, parent_ids: list) -> int:
         todo = [pk for pk in parent_ids if pk not in done]
         if not todo:
             return 0
-        try:
-            CollectionReminder.objects.bulk_create(
-                [CollectionReminder(collection=collection, parent_id=pk, number=number) for pk in todo]
-            )
-        except IntegrityError:
+        if not claim_all(
+            [CollectionReminder(collection=collection, parent_id=pk, number=number) for pk in todo]
+        ):
             log.warning("Collection %s reminder %s: a concurrent run got there first", collection.pk, number)
             return 0
         subject, body = _collection_message(collection, number)

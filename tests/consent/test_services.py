@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from consent.models import (
-    AppendOnlyError,
     ConsentAnswer,
     ConsentState,
     Decision,
@@ -25,7 +24,7 @@ from consent.selectors import consent_check, current_academic_year
 from consent.services import consent_erase, consent_record, consent_withdraw
 from consent.signals import consent_withdrawn
 from core.calendar import academic_year_for
-from core.models import AuditEntry, Notification
+from core.models import AppendOnlyError, AuditEntry, Notification
 from tests.consent.helpers import NO, YES, answer, answer_all, child_of, yes
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.roles import Action, Role
-from core.models import Notification
+from core.models import AppendOnlyError, Notification
 from incidents import services
 from incidents.escalation import takedown_escalation_sweep
 from incidents.models import Incident, IncidentEvent, Kind, Severity, Status, TakedownNotice
@@ -128,7 +128,7 @@ def test_events_are_never_changed(personas):
     incident = report(a[Role.STAFF], a.school)
     event = incident.events.first()
     event.text = "changed"
-    with pytest.raises(ValueError):
+    with pytest.raises(AppendOnlyError):
         event.save()
 
 
