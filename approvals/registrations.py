@@ -194,12 +194,7 @@ def register() -> None:
     registries.demo_records.register(
         registries.DemoRecords(key="approvals", seed=demo.seed_demo_records, order=30)
     )
-    for key, label, url_name, visible_to, order in NAVIGATION:
-        registries.navigation.register(
-            registries.NavEntry(
-                key=f"approvals.{key}", label=label, url_name=url_name, visible_to=visible_to, order=order
-            )
-        )
+    registries.register_navigation("approvals", NAVIGATION)
     registries.retention_types.register(
         registries.RetentionType(
             key="approval_records",

@@ -194,12 +194,7 @@ def register() -> None:
     registries.demo_records.register(
         registries.DemoRecords(key="consent", seed=demo.seed_demo_records, order=20)
     )
-    for key, label, url_name, visible_to, order in NAVIGATION:
-        registries.navigation.register(
-            registries.NavEntry(
-                key=f"consent.{key}", label=label, url_name=url_name, visible_to=visible_to, order=order
-            )
-        )
+    registries.register_navigation("consent", NAVIGATION)
     types = registries.retention_types
     types.register(
         registries.RetentionType(

@@ -153,3 +153,11 @@ subject_access_sections: Registry[SubjectAccessSection] = Registry("subject acce
 retention_types: Registry[RetentionType] = Registry("retention types")
 dashboard_figures: Registry[DashboardFigure] = Registry("dashboard figures")
 demo_records: Registry[DemoRecords] = Registry("demo records")
+
+
+def register_navigation(app: str, rows) -> None:
+    """Register an app's navigation entries given as (key, label, URL name, visible_to, order)."""
+    for key, label, url_name, visible_to, order in rows:
+        navigation.register(
+            NavEntry(key=f"{app}.{key}", label=label, url_name=url_name, visible_to=visible_to, order=order)
+        )

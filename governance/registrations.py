@@ -48,9 +48,4 @@ def register() -> None:
             order=80,
         )
     )
-    for key, label, url_name, visible_to, order in NAVIGATION:
-        registries.navigation.register(
-            registries.NavEntry(
-                key=f"governance.{key}", label=label, url_name=url_name, visible_to=visible_to, order=order
-            )
-        )
+    registries.register_navigation("governance", NAVIGATION)

@@ -209,12 +209,7 @@ def register() -> None:
     registries.demo_records.register(
         registries.DemoRecords(key="incidents", seed=demo.seed_demo_records, order=10)
     )
-    for key, label, url_name, visible_to, order in NAVIGATION:
-        registries.navigation.register(
-            registries.NavEntry(
-                key=f"incidents.{key}", label=label, url_name=url_name, visible_to=visible_to, order=order
-            )
-        )
+    registries.register_navigation("incidents", NAVIGATION)
     registries.retention_types.register(
         registries.RetentionType(
             key="safeguarding",
