@@ -31,6 +31,7 @@ from incidents.models import (
     ModerationEntry,
     Status,
     Takedown,
+    TakedownNotice,
 )
 
 
@@ -188,3 +189,14 @@ def records_naming(*, user) -> dict[str, QuerySet]:
         Takedown._meta.label_lower: keys(Takedown.objects.filter(incident__in=naming)),
         ModerationEntry._meta.label_lower: keys(ModerationEntry.objects.filter(incident__in=naming)),
     }
+
+
+def takedowns_due(*, deadline_by) -> QuerySet[Takedown]:
+    """Open takedowns whose deadline falls by ``deadline_by``, with the rungs of the escalation
+    ladder already sent: the sweep reads them in two queries and goes on only with those that have a
+    rung still to send."""
+    return (
+        Takedown.objects.filter(closed_at__isnull=True, deadline__lte=deadline_by)
+        .select_related("incident", "incident__assigned_to")
+        .prefetch_related(Prefetch("notices", queryset=TakedownNotice.objects.only("takedown_id", "level")))
+    )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import Pupil, User
-from incidents import routing
-from incidents.evidence import check_evidence_file
 from incidents.forms.fields import MultipleFileField, yes_no_field
 from incidents.models import Incident, IncidentEvent, IncidentPerson, Severity
-from incidents.services import ESCALATION_ROUTES
+from incidents.services import routing
+from incidents.services.evidence import check_evidence_file
+from incidents.services.takedowns import ESCALATION_ROUTES
 
 
 def _text(label: str, required_message: str = "", *, rows: int = 3, required: bool = True, **kwargs):

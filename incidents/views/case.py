@@ -19,8 +19,9 @@ from accounts.roles import Action
 from core.audit import audit_record, audit_view
 from core.files import private_file_response
 from core.models import AuditEntry
-from incidents import forms, routing, selectors
+from incidents import forms, selectors
 from incidents.models import Evidence, Incident, Nature
+from incidents.services import routing
 from incidents.views.common import deadline, describe_event
 
 # The case page's forms: name (also the form's prefix) → form class.

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import access
 from accounts.roles import Action
-from incidents import routing, selectors, services
+from incidents import selectors, services
 from incidents.forms import ReportForm
-from incidents.staging import EvidenceStaging
+from incidents.services import routing
+from incidents.services.staging import EvidenceStaging
 from incidents.views.common import apply_errors, reported_incident
 
 
@@ -20,7 +21,7 @@ from incidents.views.common import apply_errors, reported_incident
 @access.require(Action.REPORT_CONCERN)
 @require_http_methods(["GET", "POST"])
 def report(request):
-    """The report form. Valid files are kept while errors are put right (see incidents.staging)."""
+    """The report form. Valid files are kept while errors are put right (see incidents.services.staging)."""
     if request.method == "GET":
         form = ReportForm(user=request.user)
         return render(request, "incidents/report.html", {"form": form, "staged_files": []})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -567,7 +568,7 @@ def test_the_moderation_log(personas, client_for):
 
 
 def test_moderation_record_checks_access(personas):
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.moderation_record(
             user=personas.a[Role.MARKETING_OFFICER],
             school=personas.b.school,
@@ -603,7 +604,7 @@ def test_platform_ages_are_edited_by_the_trust_administrator_and_audited(persona
 def test_files_kept_for_reports_never_sent_are_purged_after_a_day(personas, client_for):
     from django.core.files.storage import default_storage
 
-    from incidents.staging import EvidenceStaging, purge_stale_staging
+    from incidents.services.staging import EvidenceStaging, purge_stale_staging
     from incidents.tasks import purge_evidence_staging
 
     client = client_for(personas.a[Role.STAFF])
