@@ -227,3 +227,11 @@ class PoliceForm(forms.Form):
 
 class SupportForm(forms.Form):
     note = _text("Support offered", "Enter what support was offered", rows=2)
+
+
+class WithdrawTakedownForm(forms.Form):
+    note = _text(
+        "Why the takedown is no longer needed (for example, the host amended the content)",
+        "Enter why the takedown is no longer needed",
+        rows=2,
+    )

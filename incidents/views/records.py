@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -158,9 +158,7 @@ def platforms(request):
 @require_http_methods(["GET", "POST"])
 def platform_edit(request, platform_id):
     """Change a platform's minimum age or whether it is offered; audited."""
-    platform = Platform.objects.filter(pk=platform_id).first()
-    if platform is None:
-        raise Http404
+    platform = selectors.platform_for(platform_id=platform_id)
     initial = {"minimum_age": platform.minimum_age, "is_active": platform.is_active}
     form = PlatformForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():

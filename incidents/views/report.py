@@ -14,7 +14,7 @@ from incidents import selectors, services
 from incidents.forms import ReportForm
 from incidents.services import routing
 from incidents.services.staging import EvidenceStaging
-from incidents.views.common import apply_errors, reported_incident
+from incidents.views.common import apply_errors
 
 
 @login_required
@@ -61,7 +61,7 @@ def report(request):
 @require_GET
 def report_done(request, incident_id):
     """The confirmation a reporter sees: the reference and what happens next."""
-    incident = reported_incident(request.user, incident_id)
+    incident = selectors.incident_for_reporter(user=request.user, incident_id=incident_id)
     context = {"incident": incident, "handler_label": routing.handler_label(incident.handler_action)}
     return render(request, "incidents/report_done.html", context)
 

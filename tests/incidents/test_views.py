@@ -522,6 +522,33 @@ def test_the_takedown_steps(personas, client_for):
     assert client.get(url("takedown_check", takedown_id=takedown.pk)).status_code == 405
 
 
+def test_a_takedown_no_longer_needed_is_closed_from_the_case_page(personas, client_for):
+    a = personas.a
+    incident = report(a[Role.STAFF], a.school)
+    takedown = services.takedown_open(
+        user=a[Role.DSL], incident=incident, content_url="https://www.instagram.com/p/abc123/"
+    )
+    client = client_for(a[Role.DSL])
+    assert "Close as no longer needed" in client.get(url("detail", incident_id=incident.pk)).content.decode()
+    field = f"withdraw-{takedown.pk.hex}-note"
+    response = client.post(url("takedown_withdraw", takedown_id=takedown.pk), {field: ""})
+    assert "Enter why the takedown is no longer needed" in response.content.decode()
+    response = client.post(url("takedown_withdraw", takedown_id=takedown.pk), {field: "The host amended it"})
+    assert response.status_code == 302
+    takedown.refresh_from_db()
+    assert takedown.status == "withdrawn" and takedown.closed_at and takedown.removed_at is None
+    html = client.get(url("detail", incident_id=incident.pk)).content.decode()
+    assert "Takedown: No longer needed" in html and "The host amended it" in html
+    assert "Close as no longer needed" not in html
+    assert (
+        client_for(personas.b[Role.DSL])
+        .post(url("takedown_withdraw", takedown_id=takedown.pk), {field: "x"})
+        .status_code
+        == 404
+    )
+    assert client.get(url("takedown_withdraw", takedown_id=takedown.pk)).status_code == 405
+
+
 # --- chronology, moderation log, platforms ------------------------------------------------------
 
 
