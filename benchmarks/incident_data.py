@@ -33,7 +33,7 @@ from incidents.models import (
     TakedownNotice,
     TakedownStep,
 )
-from incidents.routing import KIND_HANDLER, handler_label, response_time
+from incidents.services.routing import KIND_HANDLER, handler_label, response_time
 
 BATCH = 5000
 Ev = IncidentEvent.Type

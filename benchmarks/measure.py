@@ -46,8 +46,8 @@ from consent.models import Event, ImportRun, Purpose
 from consent.selectors import current_academic_year
 from core.models import Notification
 from governance.register_models import TrusteeReport
-from incidents.escalation import takedown_escalation_sweep
 from incidents.models import Incident, IncidentPerson, TakedownNotice
+from incidents.services.escalation import takedown_escalation_sweep
 
 PAGE_TARGET_MS = 150.0
 SWEEP_TARGET_MS = 1000.0

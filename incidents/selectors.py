@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
     Case,
@@ -20,8 +21,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Least
+from django.http import Http404
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import Pupil
 from incidents.models import (
     Evidence,
@@ -29,9 +32,74 @@ from incidents.models import (
     IncidentEvent,
     IncidentPerson,
     ModerationEntry,
+    Platform,
     Status,
     Takedown,
+    TakedownNotice,
 )
+
+# What the case page shows of an incident besides its own fields.
+CASE_RELATED = ("school", "platform", "reporter", "assigned_to")
+
+
+# --- one record, for a view: 404 unless visible, 403 unless the action is allowed -------------------
+# accounts.access.get_object_for scopes by one action; an incident is visible by its own handling
+# action (Incident.handler_action), so these start from Incident.objects.visible_to instead.
+
+
+def _one(queryset: QuerySet, **lookup):
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def incident_for_handler(*, user, incident_id, act: str | None = None) -> Incident:
+    """An incident the user handles (404 for another school's or one naming them); 403 unless they
+    may also ``act`` on it."""
+    incident = _one(Incident.objects.visible_to(user).select_related(*CASE_RELATED), pk=incident_id)
+    if act is not None and not access.can(user, act, incident):
+        raise PermissionDenied
+    return incident
+
+
+def incident_for_reporter(*, user, incident_id) -> Incident:
+    """One of the user's own reports (404 otherwise)."""
+    return _one(Incident.objects.reported_by(user).select_related("school", "platform"), pk=incident_id)
+
+
+def incident_for_handler_or_reporter(*, user, incident_id) -> tuple[Incident, bool]:
+    """The case if the user handles it (with True), else their own report (with False); 404 otherwise."""
+    incident = Incident.objects.visible_to(user).select_related(*CASE_RELATED).filter(pk=incident_id).first()
+    if incident is not None:
+        return incident, True
+    return incident_for_reporter(user=user, incident_id=incident_id), False
+
+
+def takedown_for_handler(*, user, takedown_id) -> Takedown:
+    """A takedown of an incident the user handles (404 otherwise)."""
+    related = [f"incident__{name}" for name in CASE_RELATED]
+    return _one(
+        Takedown.objects.filter(incident__in=Incident.objects.visible_to(user)).select_related(
+            "incident", *related
+        ),
+        pk=takedown_id,
+    )
+
+
+def evidence_for(*, user, incident_id, evidence_id) -> Evidence:
+    """A file of a case, to its handlers, or to the reporter who uploaded it (404 otherwise)."""
+    incident = Incident.objects.visible_to(user).filter(pk=incident_id).first()
+    if incident is not None:
+        evidence = Evidence.objects.filter(incident=incident)
+    else:
+        evidence = Evidence.objects.filter(incident_id=incident_id, incident__reporter=user, uploaded_by=user)
+    return _one(evidence.select_related("incident"), pk=evidence_id)
+
+
+def platform_for(*, platform_id) -> Platform:
+    """A platform of the age table (not school-owned: the view admits only people who administer schools)."""
+    return _one(Platform.objects.all(), pk=platform_id)
 
 
 def incident_queue(
@@ -188,3 +256,14 @@ def records_naming(*, user) -> dict[str, QuerySet]:
         Takedown._meta.label_lower: keys(Takedown.objects.filter(incident__in=naming)),
         ModerationEntry._meta.label_lower: keys(ModerationEntry.objects.filter(incident__in=naming)),
     }
+
+
+def takedowns_due(*, deadline_by) -> QuerySet[Takedown]:
+    """Open takedowns whose deadline falls by ``deadline_by``, with the rungs of the escalation
+    ladder already sent: the sweep reads them in two queries and goes on only with those that have a
+    rung still to send."""
+    return (
+        Takedown.objects.filter(closed_at__isnull=True, deadline__lte=deadline_by)
+        .select_related("incident", "incident__assigned_to")
+        .prefetch_related(Prefetch("notices", queryset=TakedownNotice.objects.only("takedown_id", "level")))
+    )

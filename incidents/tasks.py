@@ -4,8 +4,8 @@ from datetime import datetime
 
 from celery import shared_task
 
-from incidents.escalation import takedown_escalation_sweep
-from incidents.staging import purge_stale_staging
+from incidents.services.escalation import takedown_escalation_sweep
+from incidents.services.staging import purge_stale_staging
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -18,6 +18,7 @@ from incidents.forms.case import (
     SeverityForm,
     SupportForm,
     TakedownOpenForm,
+    WithdrawTakedownForm,
 )
 from incidents.forms.records import InspectionPackForm, ModerationForm, PlatformForm, QueueFilterForm
 from incidents.forms.report import ReportForm
@@ -44,5 +45,6 @@ __all__ = [
     "RequestRemovalForm",
     "SeverityForm",
     "SupportForm",
+    "WithdrawTakedownForm",
     "TakedownOpenForm",
 ]

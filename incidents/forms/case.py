@@ -5,11 +5,11 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import Pupil, User
-from incidents import routing
-from incidents.evidence import check_evidence_file
 from incidents.forms.fields import MultipleFileField, yes_no_field
 from incidents.models import Incident, IncidentEvent, IncidentPerson, Severity
-from incidents.services import ESCALATION_ROUTES
+from incidents.services import routing
+from incidents.services.evidence import check_evidence_file
+from incidents.services.takedowns import ESCALATION_ROUTES
 
 
 def _text(label: str, required_message: str = "", *, rows: int = 3, required: bool = True, **kwargs):
@@ -227,3 +227,11 @@ class PoliceForm(forms.Form):
 
 class SupportForm(forms.Form):
     note = _text("Support offered", "Enter what support was offered", rows=2)
+
+
+class WithdrawTakedownForm(forms.Form):
+    note = _text(
+        "Why the takedown is no longer needed (for example, the host amended the content)",
+        "Enter why the takedown is no longer needed",
+        rows=2,
+    )

@@ -31,7 +31,7 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        # Each file is checked by the form (incidents.evidence), so that one bad file does not
+        # Each file is checked by the form (incidents.services.evidence), so that one bad file does not
         # hide which of the others were good.
         items = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if not items and self.required:

@@ -12,7 +12,6 @@ from accounts import access
 from accounts.models import Membership, Pupil, School, User
 from accounts.roles import SCHOOL_WORKFORCE, Action
 from core.forms import date_field
-from incidents.evidence import check_evidence_file
 from incidents.forms.fields import (
     MultipleFileField,
     TimeOfDayField,
@@ -23,6 +22,7 @@ from incidents.forms.fields import (
 )
 from incidents.models import IncidentPerson, Kind, Nature, Platform
 from incidents.services import PersonInvolved
+from incidents.services.evidence import check_evidence_file
 
 OTHER = "other"
 CHOOSE_SEVERAL = "On a phone, tap each name. On a computer, hold Ctrl (Cmd on a Mac) to choose more than one."

@@ -7,17 +7,15 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from accounts import access
 from accounts.roles import Action
-from incidents import services
+from incidents import selectors, services
 from incidents.models import Incident, IncidentEvent
 from incidents.views.case import case_form, render_case, render_reporter
-from incidents.views.common import apply_errors, handler_incident
+from incidents.views.common import apply_errors
 
 
 def _act(request, incident: Incident, name: str, call: Callable[[dict], object], done: str):
@@ -37,7 +35,7 @@ def _act(request, incident: Incident, name: str, call: Callable[[dict], object],
 @login_required
 @require_POST
 def set_severity(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
     return _act(
         request,
         incident,
@@ -52,7 +50,7 @@ def set_severity(request, incident_id):
 @login_required
 @require_POST
 def assign(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
     return _act(
         request,
         incident,
@@ -65,7 +63,7 @@ def assign(request, incident_id):
 @login_required
 @require_POST
 def add_note(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
     return _act(
         request,
         incident,
@@ -78,7 +76,7 @@ def add_note(request, incident_id):
 @login_required
 @require_POST
 def record_action(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
     return _act(
         request,
         incident,
@@ -93,7 +91,7 @@ def record_action(request, incident_id):
 @login_required
 @require_POST
 def refer(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
     return _act(
         request,
         incident,
@@ -108,7 +106,7 @@ def refer(request, incident_id):
 @login_required
 @require_POST
 def link_pupil(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
     return _act(
         request,
         incident,
@@ -123,7 +121,7 @@ def link_pupil(request, incident_id):
 @login_required
 @require_POST
 def close(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
     return _act(
         request,
         incident,
@@ -143,7 +141,7 @@ def close(request, incident_id):
 @login_required
 @require_POST
 def reopen(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
     return _act(
         request,
         incident,
@@ -156,9 +154,9 @@ def reopen(request, incident_id):
 @login_required
 @require_POST
 def record_ict_action(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
-    if not access.can(request.user, Action.RECORD_ICT_ACTIONS, incident):
-        raise PermissionDenied
+    incident = selectors.incident_for_handler(
+        user=request.user, incident_id=incident_id, act=Action.RECORD_ICT_ACTIONS
+    )
     return _act(
         request,
         incident,
@@ -176,7 +174,7 @@ def record_ict_action(request, incident_id):
 @login_required
 @require_POST
 def open_takedown(request, incident_id):
-    incident = handler_incident(request.user, incident_id)
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
     return _act(
         request,
         incident,
@@ -192,17 +190,7 @@ def open_takedown(request, incident_id):
 @require_POST
 def add_evidence(request, incident_id):
     """Add files to a case: its handlers, or the reporter while their report is open."""
-    incident = Incident.objects.visible_to(request.user).select_related(
-        "school", "platform", "reporter", "assigned_to"
-    )
-    incident = incident.filter(pk=incident_id).first()
-    as_reporter = incident is None
-    if as_reporter:
-        incident = (
-            Incident.objects.reported_by(request.user).select_related("school").filter(pk=incident_id).first()
-        )
-        if incident is None:
-            raise Http404
+    incident, handles = selectors.incident_for_handler_or_reporter(user=request.user, incident_id=incident_id)
     form = case_form("evidence", incident, request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -219,6 +207,6 @@ def add_evidence(request, incident_id):
             count = len(form.cleaned_data["files"])
             messages.success(request, f"{count} file{'s' if count != 1 else ''} added.")
             return redirect("incidents:detail", incident_id=incident.pk)
-    if as_reporter:
+    if not handles:
         return render_reporter(request, incident, evidence_form=form)
     return render_case(request, incident, bound={"evidence": form})

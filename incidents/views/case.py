@@ -8,7 +8,6 @@ typed values kept.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,8 +18,9 @@ from accounts.roles import Action
 from core.audit import audit_record, audit_view
 from core.files import private_file_response
 from core.models import AuditEntry
-from incidents import forms, routing, selectors
-from incidents.models import Evidence, Incident, Nature
+from incidents import forms, selectors
+from incidents.models import Incident, Nature
+from incidents.services import routing
 from incidents.views.common import deadline, describe_event
 
 # The case page's forms: name (also the form's prefix) → form class.
@@ -45,6 +45,7 @@ TAKEDOWN_FORMS = {
     "escalate": forms.EscalateForm,
     "police": forms.PoliceForm,
     "support": forms.SupportForm,
+    "withdraw": forms.WithdrawTakedownForm,
 }
 # (form, title, button, url name) of the case actions, in the order the page shows them.
 CASE_ACTIONS = [
@@ -72,6 +73,7 @@ TAKEDOWN_ACTIONS = [
     ),
     ("police", "Report to the police or CEOP", "Save police report", "incidents:takedown_police"),
     ("support", "Record support offered", "Save support", "incidents:takedown_support"),
+    ("withdraw", "Close as no longer needed", "Close takedown", "incidents:takedown_withdraw"),
 ]
 NATURE_LABELS = dict(Nature.choices)
 
@@ -160,23 +162,10 @@ def render_case(request, incident: Incident, *, bound: dict | None = None):
 @require_GET
 def incident_detail(request, incident_id):
     """A handler sees the whole case; the reporter sees their report; anyone else gets 404."""
-    incident = (
-        Incident.objects.visible_to(request.user)
-        .select_related("school", "platform", "reporter", "assigned_to")
-        .filter(pk=incident_id)
-        .first()
-    )
-    if incident is not None:
+    incident, handles = selectors.incident_for_handler_or_reporter(user=request.user, incident_id=incident_id)
+    if handles:
         audit_view(request, incident)
         return render_case(request, incident)
-    incident = (
-        Incident.objects.reported_by(request.user)
-        .select_related("school", "platform")
-        .filter(pk=incident_id)
-        .first()
-    )
-    if incident is None:
-        raise Http404
     return render_reporter(request, incident)
 
 
@@ -201,25 +190,7 @@ def render_reporter(request, incident: Incident, *, evidence_form=None):
 @require_GET
 def evidence_download(request, incident_id, evidence_id):
     """A file of the case, to its handlers, or to the reporter who uploaded it; audited."""
-    incident = Incident.objects.visible_to(request.user).filter(pk=incident_id).first()
-    evidence = None
-    if incident is not None:
-        evidence = (
-            Evidence.objects.filter(incident=incident, pk=evidence_id).select_related("incident").first()
-        )
-    else:
-        evidence = (
-            Evidence.objects.filter(
-                incident_id=incident_id,
-                pk=evidence_id,
-                incident__reporter=request.user,
-                uploaded_by=request.user,
-            )
-            .select_related("incident")
-            .first()
-        )
-    if evidence is None:
-        raise Http404
+    evidence = selectors.evidence_for(user=request.user, incident_id=incident_id, evidence_id=evidence_id)
     audit_record(
         verb=AuditEntry.Verb.DOWNLOAD,
         obj=evidence,

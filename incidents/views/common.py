@@ -1,5 +1,5 @@
-"""What the incident views share: fetching cases through the access layer, deadlines in words,
-and turning a service's ValidationError into errors on the form that was posted."""
+"""What the incident views share: who handles incidents, deadlines in words, a timeline entry in
+words, and turning a service's ValidationError into errors on the form that was posted."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 
 from accounts import access
-from incidents.models import HANDLER_ACTIONS, Incident, IncidentEvent, Severity, Takedown, TakedownStep
+from incidents.models import HANDLER_ACTIONS, IncidentEvent, Severity, TakedownStep
 
 
 def handles_any(user) -> bool:
@@ -40,48 +39,6 @@ def require_handler(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def handler_incident(user, incident_id) -> Incident:
-    """An incident the user handles (404 otherwise: another school's, or one naming them)."""
-    incident = (
-        Incident.objects.visible_to(user)
-        .select_related("school", "platform", "reporter", "assigned_to")
-        .filter(pk=incident_id)
-        .first()
-    )
-    if incident is None:
-        raise Http404
-    return incident
-
-
-def reported_incident(user, incident_id) -> Incident:
-    """One of the user's own reports (404 otherwise)."""
-    incident = (
-        Incident.objects.reported_by(user).select_related("school", "platform").filter(pk=incident_id).first()
-    )
-    if incident is None:
-        raise Http404
-    return incident
-
-
-def handler_takedown(user, takedown_id) -> Takedown:
-    """A takedown of an incident the user handles (404 otherwise)."""
-    takedown = (
-        Takedown.objects.filter(incident__in=Incident.objects.visible_to(user))
-        .select_related(
-            "incident",
-            "incident__school",
-            "incident__platform",
-            "incident__reporter",
-            "incident__assigned_to",
-        )
-        .filter(pk=takedown_id)
-        .first()
-    )
-    if takedown is None:
-        raise Http404
-    return takedown
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,9 +15,10 @@ from accounts.models import Pupil
 from accounts.roles import Action
 from core.audit import audit_record, audit_view
 from core.models import AuditEntry
-from incidents import pdf, selectors, services
+from incidents import selectors, services
 from incidents.forms import InspectionPackForm, ModerationForm, PlatformForm
 from incidents.models import ModerationEntry, Platform
+from incidents.services import printing
 from incidents.views.common import describe_event
 
 
@@ -58,7 +59,9 @@ def chronology_pdf(request, pupil_id):
     pupil = _pupil_for_records(request.user, pupil_id)
     entries = _described(selectors.pupil_chronology(user=request.user, pupil=pupil), pupil)
     now = timezone.now()
-    content = pdf.chronology_pdf(pupil=pupil, entries=entries, generated_by=request.user, generated_at=now)
+    content = printing.chronology_pdf(
+        pupil=pupil, entries=entries, generated_by=request.user, generated_at=now
+    )
     audit_record(
         verb=AuditEntry.Verb.DOWNLOAD,
         obj=pupil,
@@ -82,7 +85,7 @@ def inspection_pack(request):
     ids = [chosen.pk] if chosen else list(school_ids)
     start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     referrals = selectors.referrals(user=request.user, school_ids=ids, date_from=start, date_to=end)
-    content = pdf.inspection_pack_pdf(
+    content = printing.inspection_pack_pdf(
         referrals=referrals,
         date_from=start,
         date_to=end,
@@ -155,9 +158,7 @@ def platforms(request):
 @require_http_methods(["GET", "POST"])
 def platform_edit(request, platform_id):
     """Change a platform's minimum age or whether it is offered; audited."""
-    platform = Platform.objects.filter(pk=platform_id).first()
-    if platform is None:
-        raise Http404
+    platform = selectors.platform_for(platform_id=platform_id)
     initial = {"minimum_age": platform.minimum_age, "is_active": platform.is_active}
     form = PlatformForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -10,17 +10,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import access
 from accounts.roles import Action
-from incidents import routing, selectors, services
+from incidents import selectors, services
 from incidents.forms import ReportForm
-from incidents.staging import EvidenceStaging
-from incidents.views.common import apply_errors, reported_incident
+from incidents.services import routing
+from incidents.services.staging import EvidenceStaging
+from incidents.views.common import apply_errors
 
 
 @login_required
 @access.require(Action.REPORT_CONCERN)
 @require_http_methods(["GET", "POST"])
 def report(request):
-    """The report form. Valid files are kept while errors are put right (see incidents.staging)."""
+    """The report form. Valid files are kept while errors are put right (see incidents.services.staging)."""
     if request.method == "GET":
         form = ReportForm(user=request.user)
         return render(request, "incidents/report.html", {"form": form, "staged_files": []})
@@ -60,7 +61,7 @@ def report(request):
 @require_GET
 def report_done(request, incident_id):
     """The confirmation a reporter sees: the reference and what happens next."""
-    incident = reported_incident(request.user, incident_id)
+    incident = selectors.incident_for_reporter(user=request.user, incident_id=incident_id)
     context = {"incident": incident, "handler_label": routing.handler_label(incident.handler_action)}
     return render(request, "incidents/report_done.html", context)
 

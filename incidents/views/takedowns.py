@@ -10,14 +10,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from incidents import services
+from incidents import selectors, services
 from incidents.views.case import TAKEDOWN_FORMS, render_case, takedown_prefix
-from incidents.views.common import apply_errors, handler_takedown
+from incidents.views.common import apply_errors
 
 
 def _step(request, takedown_id, step: str, call: Callable, done: str):
     """Bind the step's form, call its service, and go back to the case page."""
-    takedown = handler_takedown(request.user, takedown_id)
+    takedown = selectors.takedown_for_handler(user=request.user, takedown_id=takedown_id)
     prefix = takedown_prefix(step, takedown)
     form = TAKEDOWN_FORMS[step](request.POST, prefix=prefix)
     if form.is_valid():
@@ -113,4 +113,16 @@ def offer_support(request, takedown_id):
         "support",
         lambda t, d: services.takedown_offer_support(user=request.user, takedown=t, note=d["note"]),
         "Support recorded.",
+    )
+
+
+@login_required
+@require_POST
+def withdraw(request, takedown_id):
+    return _step(
+        request,
+        takedown_id,
+        "withdraw",
+        lambda t, d: services.takedown_withdraw(user=request.user, takedown=t, note=d["note"]),
+        "Takedown closed as no longer needed.",
     )

@@ -171,6 +171,7 @@ RULES.update(
             redirects_to="incidents:detail",
         ),
         "incidents:takedown_support": TAKEDOWN_STEP,
+        "incidents:takedown_withdraw": TAKEDOWN_STEP,
         "incidents:chronology": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS, obj="pupil"),
         "incidents:chronology_pdf": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS, obj="pupil"),
         "incidents:inspection_pack": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS),

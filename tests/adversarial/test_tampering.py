@@ -587,7 +587,7 @@ def test_a_staging_token_not_ones_own_attaches_nothing_and_removes_nothing(perso
     """The report form's hidden ``staged`` field names the folder of files kept while errors are put
     right. Another person's token, a forged one or garbage attaches none of their files to a report,
     and ``remove_staged`` cannot delete them."""
-    from incidents.staging import EvidenceStaging
+    from incidents.services.staging import EvidenceStaging
     from tests.incidents.helpers import png
 
     ctx = Ctx(personas)

@@ -24,8 +24,8 @@ from approvals.models import PostMedia
 from approvals.posts import check_post_media, max_media_bytes
 from consent.mis_import import runs as mis_runs
 from consent.models import ImportRun, Purpose
-from incidents.evidence import check_evidence_file, max_evidence_bytes
 from incidents.models import Evidence
+from incidents.services.evidence import check_evidence_file, max_evidence_bytes
 from tests.adversarial.common import row_counts
 from tests.approvals.helpers import approve_blocked, blocked_request, official_account
 from tests.consent.helpers import NO, answer

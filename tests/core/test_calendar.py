@@ -33,9 +33,9 @@ def test_a_pupil_turns_13_at_midnight_uk_time(personas):
     from django.utils import timezone
 
     from accounts.roles import Role
-    from incidents import routing, services
+    from incidents import services
     from incidents.models import Kind, Platform
-    from incidents.services import PersonInvolved
+    from incidents.services import PersonInvolved, routing
     from tests.factories import PupilFactory
 
     a = personas.a

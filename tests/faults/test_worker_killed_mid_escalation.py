@@ -18,9 +18,9 @@ from accounts.roles import Role
 from core.models import Notification
 from core.notifications import notify
 from core.tasks import relay_pending_notifications
-from incidents.escalation import _subject, levels_due, recipients
 from incidents.models import Incident, Takedown, TakedownNotice
-from incidents.services import new_reference
+from incidents.services.escalation import _subject, levels_due, recipients
+from incidents.services.reporting import new_reference
 from incidents.tasks import escalate_takedowns
 from tests.celery_worker import point_app_at_broker, wait_until
 from tests.factories import SchoolFactory, person

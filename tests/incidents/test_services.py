@@ -9,8 +9,8 @@ from django.utils import timezone
 from accounts.roles import Action, Role
 from core.models import AppendOnlyError, Notification
 from incidents import services
-from incidents.escalation import takedown_escalation_sweep
 from incidents.models import Incident, IncidentEvent, Kind, Severity, Status, TakedownNotice
+from incidents.services.escalation import takedown_escalation_sweep
 from tests.factories import PupilFactory
 from tests.incidents.helpers import exe_disguised_as_png, png, pupil_named, report, staff_named
 

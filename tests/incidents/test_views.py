@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -521,6 +522,33 @@ def test_the_takedown_steps(personas, client_for):
     assert client.get(url("takedown_check", takedown_id=takedown.pk)).status_code == 405
 
 
+def test_a_takedown_no_longer_needed_is_closed_from_the_case_page(personas, client_for):
+    a = personas.a
+    incident = report(a[Role.STAFF], a.school)
+    takedown = services.takedown_open(
+        user=a[Role.DSL], incident=incident, content_url="https://www.instagram.com/p/abc123/"
+    )
+    client = client_for(a[Role.DSL])
+    assert "Close as no longer needed" in client.get(url("detail", incident_id=incident.pk)).content.decode()
+    field = f"withdraw-{takedown.pk.hex}-note"
+    response = client.post(url("takedown_withdraw", takedown_id=takedown.pk), {field: ""})
+    assert "Enter why the takedown is no longer needed" in response.content.decode()
+    response = client.post(url("takedown_withdraw", takedown_id=takedown.pk), {field: "The host amended it"})
+    assert response.status_code == 302
+    takedown.refresh_from_db()
+    assert takedown.status == "withdrawn" and takedown.closed_at and takedown.removed_at is None
+    html = client.get(url("detail", incident_id=incident.pk)).content.decode()
+    assert "Takedown: No longer needed" in html and "The host amended it" in html
+    assert "Close as no longer needed" not in html
+    assert (
+        client_for(personas.b[Role.DSL])
+        .post(url("takedown_withdraw", takedown_id=takedown.pk), {field: "x"})
+        .status_code
+        == 404
+    )
+    assert client.get(url("takedown_withdraw", takedown_id=takedown.pk)).status_code == 405
+
+
 # --- chronology, moderation log, platforms ------------------------------------------------------
 
 
@@ -567,7 +595,7 @@ def test_the_moderation_log(personas, client_for):
 
 
 def test_moderation_record_checks_access(personas):
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.moderation_record(
             user=personas.a[Role.MARKETING_OFFICER],
             school=personas.b.school,
@@ -603,7 +631,7 @@ def test_platform_ages_are_edited_by_the_trust_administrator_and_audited(persona
 def test_files_kept_for_reports_never_sent_are_purged_after_a_day(personas, client_for):
     from django.core.files.storage import default_storage
 
-    from incidents.staging import EvidenceStaging, purge_stale_staging
+    from incidents.services.staging import EvidenceStaging, purge_stale_staging
     from incidents.tasks import purge_evidence_staging
 
     client = client_for(personas.a[Role.STAFF])

@@ -35,6 +35,7 @@ HANDLER_LABELS = {
 
 
 def handler_label(action: str) -> str:
+    """Who handles an incident of this action, in the words the policies use."""
     return HANDLER_LABELS.get(action, str(action))
 
 

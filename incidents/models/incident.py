@@ -1,8 +1,9 @@
-"""Incidents: what people saw online, the case each becomes, its evidence, takedowns and timeline.
+"""An incident: what the reporter submitted, the people named, its evidence and its timeline.
 
 Court-safe by construction: what a reporter submitted is never changed; every later step is a new
 ``IncidentEvent``. The few current-state fields on ``Incident`` (status, severity, assignee,
-deadlines) are written only by incidents.services, each change alongside its event.
+deadlines) are written only by incidents.services, each change alongside its event; the status
+moves only as incidents.workflows allows.
 """
 
 from __future__ import annotations
@@ -15,90 +16,9 @@ from django.db.models import Q
 
 from accounts import access
 from accounts.models import Pupil, School
-from accounts.roles import Action
-from core.models import AppendOnlyModel, SentOnce
-
-
-class Platform(models.Model):
-    """A social media platform and the minimum age its terms set (000 §3.2), editable by the trust."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=60, unique=True)
-    minimum_age = models.PositiveSmallIntegerField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Kind(models.TextChoices):
-    SAFEGUARDING = "safeguarding", "Online safeguarding concern"
-    CYBERBULLYING_PUPIL = "cyberbullying_pupil", "Cyberbullying of a pupil"
-    CYBERBULLYING_STAFF = "cyberbullying_staff", "Cyberbullying of a member of staff"
-    PUPIL_CONTACT = "pupil_contact", "Contact from a pupil on social media"
-    UNDER_AGE = "under_age", "Pupil on a platform below its minimum age"
-    STAFF_CONDUCT = "staff_conduct", "Concern about a member of staff's online conduct"
-    INAPPROPRIATE_CONTENT = (
-        "inappropriate_content",
-        "Inappropriate content seen or accessed on a school device",
-    )
-    ABUSIVE_COMMENT = "abusive_comment", "Abusive comment on a school account"
-    MEDIA_ENQUIRY = "media_enquiry", "Media enquiry received through social media"
-
-
-class Nature(models.TextChoices):
-    """Unacceptable content (000 §4.2)."""
-
-    ABUSIVE = "abusive", "Abusive"
-    COMMERCIALLY_SENSITIVE = "commercially_sensitive", "Commercially sensitive"
-    CONFIDENTIAL = "confidential", "Confidential"
-    DEFAMATORY = "defamatory", "Defamatory"
-    DISCRIMINATORY = "discriminatory", "Discriminatory"
-    FRAUDULENT = "fraudulent", "Fraudulent"
-    COPYRIGHT = "copyright", "In violation of copyright laws"
-    INDECENT = "indecent", "Indecent"
-    BULLYING = "bullying", "Likely to be considered bullying or victimisation"
-    HARASSMENT = "harassment", "Likely to be considered harassment (related to protected characteristics)"
-    OFFENSIVE_LIKELY = "offensive_likely", "Likely to be considered offensive"
-    REPUTATIONAL = "reputational", "Likely to cause reputational damage"
-    IDENTIFIES = "identifies", "Likely to identify an individual, without the permission of the individual"
-    VIOLENCE = "violence", "Likely to promote violence or terrorism"
-    MALICIOUS = "malicious", "Malicious"
-    MISLEADING = "misleading", "Misleading"
-    OBSCENE = "obscene", "Obscene"
-    OFFENSIVE = "offensive", "Offensive (for example, racially, religiously, sexually or politically)"
-    PORNOGRAPHIC = "pornographic", "Pornographic"
-    UNLAWFUL = "unlawful", "Unlawful"
-    SAFEGUARDING = "safeguarding", "Raises a safeguarding concern"
-
-
-class Severity(models.IntegerChoices):
-    # Higher is more urgent; the queue sorts on it.
-    UNSET = 0, "Not yet assessed"
-    LOW = 1, "Low"
-    MEDIUM = 2, "Medium"
-    HIGH = 3, "High"
-    CRITICAL = 4, "Critical"
-
-
-class Status(models.TextChoices):
-    NEW = "new", "New"
-    IN_PROGRESS = "in_progress", "In progress"
-    CLOSED = "closed", "Closed"
-
-
-# The actions that can govern an incident's handling (see incidents.routing).
-HANDLER_ACTIONS = (
-    Action.TRIAGE_INCIDENTS,
-    Action.HANDLE_STAFF_CONDUCT,
-    Action.HANDLE_HEADTEACHER_CONDUCT,
-    Action.RECORD_ICT_ACTIONS,
-    Action.MODERATE_ACCOUNTS,
-    Action.HANDLE_MEDIA_ENQUIRIES,
-)
+from core.models import AppendOnlyModel
+from incidents.models.choices import HANDLER_ACTIONS, Kind, Severity, Status
+from incidents.models.platforms import Platform
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -309,131 +229,3 @@ class IncidentEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.incident} {self.get_type_display()}"
-
-
-class Takedown(models.Model):
-    """Getting content removed within 24 hours of the report (001 §16.3–16.6)."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", "Removal not yet requested"
-        REQUESTED = "requested", "Removal requested"
-        ESCALATED = "escalated", "Escalated"
-        REMOVED = "removed", "Removal confirmed"
-        WITHDRAWN = "withdrawn", "No longer needed"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="takedowns")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    content_url = models.URLField("address of the content", max_length=500)
-    host = models.CharField("who hosts it", max_length=120, blank=True)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    opened_at = models.DateTimeField(auto_now_add=True)
-    deadline = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    removal_requested_at = models.DateTimeField(null=True, blank=True)
-    removal_reference = models.CharField(max_length=120, blank=True)
-    removed_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["deadline"]
-        indexes = [
-            models.Index(
-                fields=["deadline"],
-                condition=Q(closed_at__isnull=True),
-                name="takedown_open_deadline_idx",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Takedown for {self.incident}"
-
-    @classmethod
-    def subject_exclusion_q(cls, user) -> Q:
-        """Takedowns of incidents that name the user: hidden from them with the incident."""
-        return Q(incident__in=Incident.objects.filter(Incident.subject_exclusion_q(user)).values("pk"))
-
-    def is_subject(self, user) -> bool:
-        return self.incident.is_subject(user)
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
-
-
-class TakedownStep(AppendOnlyModel):
-    """One recorded step of a takedown: appended, never changed."""
-
-    never_changed = "Takedown steps are never changed; add a new one."
-    never_deleted = "Takedown steps are never deleted."
-
-    class Type(models.TextChoices):
-        OPENED = "opened", "Takedown opened"
-        REMOVAL_REQUESTED = "removal_requested", "Removal requested from the host"
-        CHECKED = "checked", "Checked whether the content is still there"
-        REMOVAL_CONFIRMED = "removal_confirmed", "Removal confirmed"
-        ESCALATED_HELPLINE = "escalated_helpline", "Escalated to the Professionals Online Safety Helpline"
-        ESCALATED_RHC = "escalated_rhc", "Escalated to Report Harmful Content"
-        ESCALATED_ISP = "escalated_isp", "Escalated to the internet service provider"
-        POLICE_REPORTED = "police_reported", "Reported to the police or CEOP"
-        SUPPORT_OFFERED = "support_offered", "Support offered"
-        WITHDRAWN = "withdrawn", "No longer needed"
-
-    id = models.BigAutoField(primary_key=True)
-    takedown = models.ForeignKey(Takedown, on_delete=models.PROTECT, related_name="steps")
-    type = models.CharField(max_length=30, choices=Type.choices)
-    at = models.DateTimeField(auto_now_add=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(max_length=120, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-
-class TakedownNotice(SentOnce):
-    """A rung of the escalation ladder sent for a takedown: one row per level, so never twice."""
-
-    takedown = models.ForeignKey(Takedown, on_delete=models.CASCADE, related_name="notices")
-    level = models.CharField(max_length=20)  # "12h", "20h", "24h", then "day-2", "day-3", …
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["takedown", "level"], name="takedownnotice_once_per_level")
-        ]
-
-
-class ModerationEntry(models.Model):
-    """The marketing officer's log of inappropriate comments on school accounts (004 §1)."""
-
-    class ActionTaken(models.TextChoices):
-        HIDDEN = "hidden", "Comment hidden"
-        DELETED = "deleted", "Comment deleted"
-        REPORTED = "reported", "Reported to the platform"
-        BLOCKED = "blocked", "Commenter blocked"
-        REFERRED = "referred", "Referred to the DSL or headteacher"
-        NO_ACTION = "no_action", "No action needed"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="moderation_entries")
-    account = models.CharField("school account", max_length=200)
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, null=True, blank=True)
-    comment_url = models.URLField("address of the comment", max_length=500, blank=True)
-    comment_text = models.TextField("what the comment said")
-    commenter = models.CharField("who posted it (name or handle, if known)", max_length=200, blank=True)
-    seen_at = models.DateTimeField("when it was seen")
-    action_taken = models.CharField(max_length=20, choices=ActionTaken.choices)
-    action_detail = models.TextField("details of the action", blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    incident = models.ForeignKey(
-        Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="moderation_entries"
-    )
-
-    class Meta:
-        ordering = ["-recorded_at"]
-        verbose_name_plural = "moderation entries"
-
-    def __str__(self) -> str:
-        return f"{self.account} {self.seen_at:%Y-%m-%d}"

@@ -12,7 +12,6 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,8 +19,9 @@ from accounts import access
 from accounts.roles import Role
 from core.notifications import notify
 from core.once import claim_all
+from incidents import selectors
 from incidents.models import IncidentPerson, Takedown, TakedownNotice
-from incidents.routing import handlers_of
+from incidents.services.routing import handlers_of
 
 log = logging.getLogger(__name__)
 
@@ -75,22 +75,13 @@ def _subject(level: str, takedown: Takedown) -> str:
     return SUBJECTS[level].format(ref=ref)
 
 
-def takedowns_due(now: datetime):
-    """Open takedowns at least 12 hours after their report, with the rungs already sent: the sweep
-    reads them in two queries and goes on only with those that have a rung still to send."""
-    return (
-        Takedown.objects.filter(closed_at__isnull=True, deadline__lte=now + (WINDOW - FIRST_RUNG))
-        .select_related("incident", "incident__assigned_to")
-        .prefetch_related(Prefetch("notices", queryset=TakedownNotice.objects.only("takedown_id", "level")))
-    )
-
-
 def escalate_takedown(takedown: Takedown, now: datetime) -> int:
     """Send the highest rung now due for one takedown, recording every due rung; returns notices sent."""
     due = levels_due(takedown, now)
     if not due:
         return 0
-    # The rungs sent, as prefetched by takedowns_due (or read now for a takedown passed on its own).
+    # The rungs sent, as prefetched by selectors.takedowns_due (or read now for a takedown passed on
+    # its own).
     sent_levels = {notice.level for notice in takedown.notices.all()}
     missing = [level for level in due if level not in sent_levels]
     if not missing:
@@ -115,4 +106,6 @@ def escalate_takedown(takedown: Takedown, now: datetime) -> int:
 def takedown_escalation_sweep(now: datetime | None = None) -> int:
     """Run the ladder over every takedown that is due; returns how many rungs were sent."""
     now = now or timezone.now()
-    return sum(escalate_takedown(takedown, now) for takedown in takedowns_due(now))
+    # Only takedowns at least 12 hours after their report can have a rung to send.
+    due = selectors.takedowns_due(deadline_by=now + (WINDOW - FIRST_RUNG))
+    return sum(escalate_takedown(takedown, now) for takedown in due)

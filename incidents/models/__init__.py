@@ -1,0 +1,35 @@
+"""Models of incidents: the incident and its timeline (incident), takedowns (takedown), the
+moderation log (moderation), platform ages (platforms) and their choices (choices)."""
+
+from incidents.models.choices import HANDLER_ACTIONS, Kind, Nature, Severity, Status
+from incidents.models.incident import (
+    Evidence,
+    Incident,
+    IncidentEvent,
+    IncidentPerson,
+    IncidentQuerySet,
+    evidence_path,
+)
+from incidents.models.moderation import ModerationEntry
+from incidents.models.platforms import Platform
+from incidents.models.takedown import Takedown, TakedownNotice, TakedownStep
+
+__all__ = [
+    "HANDLER_ACTIONS",
+    "Evidence",
+    "Incident",
+    "IncidentEvent",
+    "IncidentPerson",
+    "IncidentQuerySet",
+    "Kind",
+    "ModerationEntry",
+    "Nature",
+    "Platform",
+    "Severity",
+    "Status",
+    "Takedown",
+    "TakedownNotice",
+    "TakedownStep",
+    # Named by the first migration as the evidence files' upload_to.
+    "evidence_path",
+]

@@ -1,0 +1,162 @@
+"""Handling a case: assigning it, its severity, notes and actions, referrals, linked pupils, the ICT
+record, closing and reopening. The status moves only through incidents.workflows."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts import access
+from accounts.models import Pupil, User
+from accounts.roles import Action
+from core.audit import audit_record
+from core.models import AuditEntry
+from core.notifications import notify
+from incidents import workflows
+from incidents.models import Incident, IncidentEvent, IncidentPerson, Severity
+from incidents.services.common import case_link, event_add, incident_locked, require, require_handler
+
+Ev = IncidentEvent.Type
+
+
+@transaction.atomic
+def incident_assign(*, user: User, incident: Incident, assignee: User) -> Incident:
+    """Give the case to a handler of the same school (not someone named in it)."""
+    require_handler(user, incident)
+    incident = incident_locked(incident)
+    if not access.can(assignee, incident.handler_action, incident):
+        raise ValidationError({"assignee": "Choose someone who handles this kind of concern at this school."})
+    workflows.incident_transition(user=user, incident=incident, name=workflows.TAKE_UP, strict=False)
+    incident.assigned_to = assignee
+    incident.save(update_fields=["assigned_to"])
+    event_add(incident, Ev.ASSIGNED, user, str(assignee), assignee=str(assignee.pk), reporter_sees=False)
+    audit_record(verb=AuditEntry.Verb.UPDATE, obj=incident, changes={"assigned_to": [None, assignee.email]})
+    if assignee.pk != user.pk:
+        notify(
+            user=assignee, subject=f"Incident {incident.reference} assigned to you", link=case_link(incident)
+        )
+    return incident
+
+
+@transaction.atomic
+def incident_set_severity(*, user: User, incident: Incident, severity: int, reason: str = "") -> Incident:
+    """Set how serious the case is; the queue sorts on it."""
+    require_handler(user, incident)
+    incident = incident_locked(incident)
+    old = incident.severity
+    workflows.incident_transition(user=user, incident=incident, name=workflows.TAKE_UP, strict=False)
+    incident.severity = Severity(severity)
+    incident.save(update_fields=["severity"])
+    event_add(incident, Ev.SEVERITY, user, reason, old=old, new=int(severity))
+    audit_record(verb=AuditEntry.Verb.UPDATE, obj=incident, changes={"severity": [old, int(severity)]})
+    return incident
+
+
+@transaction.atomic
+def incident_add_note(*, user: User, incident: Incident, text: str, kind: str = Ev.NOTE) -> IncidentEvent:
+    """Add a note or a record of an action taken."""
+    require_handler(user, incident)
+    if kind not in (Ev.NOTE, Ev.ACTION):
+        raise ValidationError("Unknown kind of note.")
+    if not text.strip():
+        raise ValidationError({"text": "Enter the note."})
+    incident = incident_locked(incident)
+    workflows.incident_transition(user=user, incident=incident, name=workflows.TAKE_UP, strict=False)
+    return event_add(incident, kind, user, text.strip())
+
+
+@transaction.atomic
+def incident_refer(
+    *, user: User, incident: Incident, agency: str, reference: str = "", text: str = ""
+) -> IncidentEvent:
+    """Record a referral to the police, children's social care, the LADO or early help."""
+    require_handler(user, incident)
+    if agency not in IncidentEvent.Agency.values:
+        raise ValidationError({"agency": "Choose who the referral was made to."})
+    incident = incident_locked(incident)
+    return event_add(
+        incident,
+        Ev.REFERRAL,
+        user,
+        text.strip(),
+        agency=agency,
+        agency_label=IncidentEvent.Agency(agency).label,
+        reference=reference.strip(),
+    )
+
+
+@transaction.atomic
+def incident_link_pupil(*, user: User, incident: Incident, pupil: Pupil, role: str) -> IncidentPerson:
+    """Link a pupil of the incident's school to the case (it then shows in their chronology)."""
+    require_handler(user, incident)
+    if pupil.school_id != incident.school_id:
+        raise ValidationError({"pupil": "Choose a pupil at this school."})
+    person = IncidentPerson.objects.create(
+        incident=incident, role=role, identity=IncidentPerson.Identity.PUPIL, pupil=pupil, added_by=user
+    )
+    event_add(incident, Ev.PUPIL_LINKED, user, IncidentPerson.Role(role).label, pupil=str(pupil.pk))
+    return person
+
+
+@transaction.atomic
+def incident_close(
+    *, user: User, incident: Incident, summary: str, decision: str, reasons: str, outcome: str
+) -> Incident:
+    """Close the case with what was decided, why, and the outcome (KCSIE record keeping)."""
+    require_handler(user, incident)
+    incident = incident_locked(incident)
+    if not incident.is_open:
+        raise ValidationError("This incident is already closed.")
+    errors = {
+        name: f"Enter the {label}."
+        for name, label, value in (
+            ("summary", "summary", summary),
+            ("decision", "decision", decision),
+            ("reasons", "reasons for the decision", reasons),
+            ("outcome", "outcome", outcome),
+        )
+        if not value.strip()
+    }
+    if errors:
+        raise ValidationError(errors)
+    workflows.incident_transition(user=user, incident=incident, name=workflows.CLOSE)
+    event_add(
+        incident,
+        Ev.CLOSED,
+        user,
+        summary.strip(),
+        decision=decision.strip(),
+        reasons=reasons.strip(),
+        outcome=outcome.strip(),
+        reporter_sees=True,
+    )
+    audit_record(verb=AuditEntry.Verb.UPDATE, obj=incident, changes={"status": ["open", "closed"]})
+    return incident
+
+
+@transaction.atomic
+def incident_reopen(*, user: User, incident: Incident, reason: str) -> Incident:
+    """Reopen a closed case; a reason is required."""
+    require_handler(user, incident)
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the incident is being reopened."})
+    incident = incident_locked(incident)
+    if incident.is_open:
+        raise ValidationError("This incident is open.")
+    workflows.incident_transition(user=user, incident=incident, name=workflows.REOPEN)
+    event_add(incident, Ev.REOPENED, user, reason.strip(), reporter_sees=True)
+    audit_record(verb=AuditEntry.Verb.UPDATE, obj=incident, changes={"status": ["closed", "reopened"]})
+    return incident
+
+
+@transaction.atomic
+def incident_record_ict_action(
+    *, user: User, incident: Incident, action_taken: str, block_applied: str
+) -> IncidentEvent:
+    """The ICT technician's part of 004 App. B: the action taken and the block applied."""
+    require(user, Action.RECORD_ICT_ACTIONS, incident)
+    if not action_taken.strip():
+        raise ValidationError({"action_taken": "Enter the action taken."})
+    incident = incident_locked(incident)
+    workflows.incident_transition(user=user, incident=incident, name=workflows.TAKE_UP_ICT, strict=False)
+    return event_add(incident, Ev.ICT_ACTION, user, action_taken.strip(), block_applied=block_applied.strip())
