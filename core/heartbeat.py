@@ -179,5 +179,5 @@ def stall_alert_send(*, status: OperationsStatus, recipients: Iterable, link: st
                 "Check that Celery beat and the workers are running (docs/operations.md).",
                 link=link,
             )
-    log.error("%s (told %d people)", subject, len(people))
+    log.error("%s (recipients told: %d)", subject, len(people))
     return True
