@@ -41,6 +41,7 @@ def _record(key: str, detail: str = "") -> None:
 
 
 @signals.beat_init.connect
+@signals.beat_embedded_init.connect  # `celery worker -B` (make run) runs beat in a child process
 def _beat_started(sender=None, **kwargs) -> None:
     _in_beat.set()
     _record("beat", f"started on {socket.gethostname()}")

@@ -39,3 +39,11 @@ def test_only_beat_leaves_a_heartbeat_when_it_sends(db):
         assert Heartbeat.objects.get(key=BEAT).detail == "sent core.tasks.relay_pending_notifications"
     finally:
         portal_celery._in_beat.clear()
+
+
+def test_beat_inside_a_worker_leaves_its_heartbeat_too(db):
+    try:
+        signals.beat_embedded_init.send(sender=None)
+        assert Heartbeat.objects.filter(key=BEAT).exists()
+    finally:
+        portal_celery._in_beat.clear()
