@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 APP_PACKAGES := core portal accounts governance approvals incidents consent
 
 .PHONY: help run test lint check-deploy bench load install install-test install-load system-deps \
-	system-deps-test assets migrate clean
+	system-deps-test assets migrate clean backup restore
 
 help:
 	@echo "make run           serve the portal with demo data on http://127.0.0.1:8000"
@@ -35,6 +35,10 @@ help:
 	@echo "make bench         seed trust-scale data in PostgreSQL and print server times and query"
 	@echo "                   counts of the main pages and jobs (BENCH_DATABASE_URL overrides it)"
 	@echo "make load          load-test the main pages through gunicorn on the benchmark's data"
+	@echo "make backup        back up the database and the private files, with a manifest of hashes"
+	@echo "                   (BACKUP_DIR, default var/backups; see docs/operations.md)"
+	@echo "make restore       restore BACKUP=<folder> into an empty database (RESTORE_DATABASE_URL)"
+	@echo "                   and an empty files folder (RESTORE_FILES), then check both against it"
 	@echo "make clean         remove the virtual environment, built assets and local data (var/)"
 
 # --- Installation (each step is skipped when already done) ---------------------------------
@@ -127,6 +131,23 @@ bench: install assets
 load: export DATABASE_URL := $(BENCH_DATABASE_URL)
 load: install-load assets
 	VENV=$(VENV) bash scripts/load-test
+
+# --- Backups (docs/operations.md) ----------------------------------------------------------------
+
+# The private files folder as the portal's settings find it.
+PRIVATE_FILES ?= $(or $(PORTAL_PRIVATE_MEDIA),$(or $(PORTAL_VAR_DIR),var)/private)
+BACKUP_DIR ?= var/backups
+RESTORE_DATABASE_URL ?= $(DATABASE_URL)
+RESTORE_FILES ?= $(PRIVATE_FILES)
+
+backup: install
+	$(PY) scripts/portal_backup.py backup --database-url "$(DATABASE_URL)" --files "$(PRIVATE_FILES)" \
+		--to "$(BACKUP_DIR)"
+
+restore: install
+	@[[ -n "$(BACKUP)" ]] || { echo "Say which backup: make restore BACKUP=$(BACKUP_DIR)/<name>"; exit 2; }
+	$(PY) scripts/portal_backup.py restore --from "$(BACKUP)" --database-url "$(RESTORE_DATABASE_URL)" \
+		--files "$(RESTORE_FILES)"
 
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles var

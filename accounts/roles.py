@@ -79,6 +79,7 @@ class Action(models.TextChoices):
     ADMINISTER_SCHOOL = "administer_school", "Administer schools, people and imports"
     MANAGE_POLICIES = "manage_policies", "Manage the policy register and training records"
     VIEW_TRUSTEE_REPORTS = "view_trustee_reports", "See the trustees' termly reports"
+    VIEW_OPERATIONS = "view_operations", "See whether the portal's deadlines are being chased"
 
 
 A = Action
@@ -115,6 +116,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             A.VIEW_AGGREGATES,
             A.VIEW_AUDIT_LOG,
             A.VIEW_TRUSTEE_REPORTS,
+            A.VIEW_OPERATIONS,
         }
     ),
     Role.DIRECTOR_OF_MARKETING: frozenset(
@@ -150,7 +152,13 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.TRUST_ADMINISTRATOR: frozenset(
-        {A.ADMINISTER_SCHOOL, A.VIEW_PUPIL_DIRECTORY, A.RUN_CONSENT_COLLECTION, A.MANAGE_POLICIES}
+        {
+            A.ADMINISTER_SCHOOL,
+            A.VIEW_PUPIL_DIRECTORY,
+            A.RUN_CONSENT_COLLECTION,
+            A.MANAGE_POLICIES,
+            A.VIEW_OPERATIONS,
+        }
     ),
 }
 

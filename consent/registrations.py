@@ -258,3 +258,29 @@ def register() -> None:
             order=32,
         )
     )
+
+
+# --- Deadlines the portal chases, counted on the operations status page (core.heartbeat) ---------
+from django.db.models import Q  # noqa: E402 - appended with the status page
+
+from consent.mis_import.runs import STALE_MINUTES, WORKING  # noqa: E402
+from consent.models import ImportRun  # noqa: E402
+
+
+def overdue_imports(now, school_ids) -> int:
+    """MIS imports that have made no progress for longer than the resume sweep allows."""
+    cutoff = now - timezone.timedelta(minutes=STALE_MINUTES)
+    runs = ImportRun.objects.filter(status__in=WORKING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, uploaded_at__lt=cutoff)
+    )
+    return (runs if school_ids is None else runs.filter(school_id__in=school_ids)).count()
+
+
+registries.deadline_counts.register(
+    registries.DeadlineCount(
+        key="imports",
+        label=f"MIS imports stalled for more than {STALE_MINUTES} minutes",
+        overdue=overdue_imports,
+        order=60,
+    )
+)

@@ -164,3 +164,33 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.user}"
+
+
+class Heartbeat(models.Model):
+    """When a background process or periodic job last reported in (Celery beat, each worker, each
+    job of the beat schedule): one row per key, overwritten each time, read by the status page."""
+
+    key = models.CharField(max_length=150, primary_key=True)
+    at = models.DateTimeField()
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class StallAlert(SentOnce):
+    """The alert that a periodic job has stopped running, sent once per stall: a stall is named by
+    the job's last run before it (``since``, or "never"), so a job that recovers and stalls again
+    is a new stall."""
+
+    job = models.CharField(max_length=150)
+    since = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "since"], name="stall_alert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job} stalled after {self.since}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -147,12 +147,25 @@ class DemoRecords:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class DeadlineCount:
+    """A kind of deadline the portal chases (a takedown's 24 hours, a first response, a review):
+    ``overdue(now, school_ids)`` counts those passed and not met, in those schools (every school
+    when ``school_ids`` is None), for the operations status page, /healthz/deadlines and metrics."""
+
+    key: str
+    label: str
+    overdue: Callable[[datetime, Any], int]
+    order: int = 100
+
+
 navigation: Registry[NavEntry] = Registry("navigation")
 home_cards: Registry[HomeCard] = Registry("home cards")
 subject_access_sections: Registry[SubjectAccessSection] = Registry("subject access sections")
 retention_types: Registry[RetentionType] = Registry("retention types")
 dashboard_figures: Registry[DashboardFigure] = Registry("dashboard figures")
 demo_records: Registry[DemoRecords] = Registry("demo records")
+deadline_counts: Registry[DeadlineCount] = Registry("deadline counts")
 
 
 def register_navigation(app: str, rows) -> None:

@@ -235,3 +235,37 @@ def register() -> None:
             order=20,
         )
     )
+
+
+# --- Deadlines the portal chases, counted on the operations status page (core.heartbeat) ---------
+from incidents.models import Status as IncidentStatus  # noqa: E402 - appended with the status page
+
+
+def _in_schools(queryset, school_ids):
+    return queryset if school_ids is None else queryset.filter(school_id__in=school_ids)
+
+
+def overdue_takedowns(now, school_ids) -> int:
+    """Takedowns still open after their 24-hour deadline."""
+    return _in_schools(Takedown.objects.filter(closed_at__isnull=True, deadline__lt=now), school_ids).count()
+
+
+def overdue_first_responses(now, school_ids) -> int:
+    """Open incidents past their first response time (as the safeguarding queue marks them)."""
+    incidents = Incident.objects.exclude(status=IncidentStatus.CLOSED).filter(respond_by__lt=now)
+    return _in_schools(incidents, school_ids).count()
+
+
+registries.deadline_counts.register(
+    registries.DeadlineCount(
+        key="takedowns", label="Takedowns past their 24-hour deadline", overdue=overdue_takedowns, order=10
+    )
+)
+registries.deadline_counts.register(
+    registries.DeadlineCount(
+        key="first_responses",
+        label="Reports past their first response time",
+        overdue=overdue_first_responses,
+        order=20,
+    )
+)

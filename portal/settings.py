@@ -311,13 +311,21 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Operations (docs/operations.md): the escalation sweep counts as stalled, in red on the status page
+# and emailed once to the trust administrators, after this many minutes without a run; each worker
+# checks every PORTAL_OPERATIONS_CHECK_SECONDS without waiting for beat. The Prometheus metrics are
+# served at /metrics only when a token is set (scrapers send it as "Authorization: Bearer ...").
+PORTAL_SWEEP_STALL_MINUTES = int(os.environ.get("PORTAL_SWEEP_STALL_MINUTES", "15"))
+PORTAL_OPERATIONS_CHECK_SECONDS = int(os.environ.get("PORTAL_OPERATIONS_CHECK_SECONDS", "60"))
+PORTAL_METRICS_TOKEN = os.environ.get("PORTAL_METRICS_TOKEN", "")
+
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/deadlines$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

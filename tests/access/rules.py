@@ -384,3 +384,12 @@ RULES.update(
         "governance:subject_access_pdf": Rule("action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil"),
     }
 )
+
+# --- operations: the figures for monitoring (no names, public like the liveness check) and the
+# status page. /metrics is served only when a token is configured, and tests/operations covers it.
+RULES.update(
+    {
+        "healthz_deadlines": Rule("public", before_two_factor=True),
+        "operations": Rule("action", action=Action.VIEW_OPERATIONS),
+    }
+)
