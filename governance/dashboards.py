@@ -29,8 +29,8 @@ from accounts.roles import SCHOOL_WORKFORCE
 from approvals.models import FINAL_STATES, ApprovalRequest, OfficialAccount, State
 from consent.models import ConsentState, Purpose
 from core.calendar import academic_year_for, term_of
+from governance.models import Acknowledgement, TrainingAttendance, TrainingSession
 from governance.policies import current_versions
-from governance.register_models import Acknowledgement, TrainingAttendance, TrainingSession
 from incidents.models import Incident, Kind, Severity, Status, Takedown
 
 TREND_MONTHS = 6

@@ -20,7 +20,7 @@ from core.models import AuditEntry
 from core.notifications import notify
 from core.once import claim
 from core.tasks import enqueue_on_commit
-from governance.register_models import Acknowledgement, Policy, PolicyReminder, PolicyVersion
+from governance.models import Acknowledgement, Policy, PolicyReminder, PolicyVersion
 
 # Trust-wide roles that are members of staff (trustees govern; they are not asked to acknowledge).
 TRUST_STAFF_ROLES = frozenset(

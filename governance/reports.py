@@ -20,7 +20,7 @@ from core.models import AuditEntry
 from core.once import save_once
 from core.printing import render_pdf
 from governance.dashboards import Dashboard, counted_incidents, dashboard
-from governance.register_models import TrusteeReport
+from governance.models import TrusteeReport
 from incidents.models import Incident
 
 

@@ -16,7 +16,7 @@ from accounts.roles import Action
 from core import registries
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.register_models import RetentionReview, RetentionRule
+from governance.models import RetentionReview, RetentionRule
 
 
 def schedule(trust: Trust) -> dict[str, RetentionRule]:

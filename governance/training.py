@@ -18,7 +18,7 @@ from core.calendar import term_of
 from core.models import AuditEntry
 from core.notifications import notify
 from core.once import claim
-from governance.register_models import TrainingAttendance, TrainingReminder, TrainingSession
+from governance.models import TrainingAttendance, TrainingReminder, TrainingSession
 
 
 def sessions_for(user) -> QuerySet[TrainingSession]:

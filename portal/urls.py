@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
-from governance.home import home
+from governance.views.home import home
 
 
 @require_GET

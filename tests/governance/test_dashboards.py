@@ -67,7 +67,7 @@ def test_acknowledgement_coverage_moves_when_staff_acknowledge(personas):
 
 
 def test_training_coverage_counts_staff_trained_this_term(personas):
-    from governance.register_models import TrainingAttendance, TrainingSession
+    from governance.models import TrainingAttendance, TrainingSession
 
     head = personas.a[Role.HEADTEACHER]
     # One day for both the session and the dashboard's "this term", and it is the UK's: the machine's

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from core.models import Notification
 from governance import training
-from governance.register_models import TrainingSession
+from governance.models import TrainingSession
 
 pytestmark = pytest.mark.django_db
 AUTUMN_DAY = date(2026, 11, 2)

@@ -13,7 +13,7 @@ from accounts.roles import Action
 from core.audit import audit_record
 from core.models import AuditEntry
 from governance import dashboards
-from governance.register_models import TrusteeReport
+from governance.models import TrusteeReport
 from governance.reports import trustee_report_generate as trustee_report_generate_service
 from governance.reports import trustee_report_pdf_for
 

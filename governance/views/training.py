@@ -9,7 +9,7 @@ from accounts import access
 from accounts.roles import Action
 from governance import training
 from governance.forms import AttendanceForm, TrainingSessionForm
-from governance.register_models import TrainingSession
+from governance.models import TrainingSession
 
 
 @login_required

@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.roles import SCHOOL_WORKFORCE, Action
 from governance import policies
 from governance.forms import PolicyForm, PolicyVersionForm
-from governance.register_models import Policy, PolicyVersion
+from governance.models import Policy, PolicyVersion
 
 
 def _policy_for(user, policy_id) -> Policy:

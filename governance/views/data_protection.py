@@ -13,7 +13,7 @@ from accounts import access
 from accounts.models import Pupil, Trust
 from accounts.roles import Action
 from governance import retention, subject_access
-from governance.register_models import RetentionReview, record_type_choices
+from governance.models import RetentionReview, record_type_choices
 
 
 class RetentionRuleForm(forms.Form):
