@@ -45,8 +45,7 @@ def retention_rule_set(*, user: User, trust: Trust, record_type: str, years: int
 
 
 def _manages(user, trust: Trust) -> bool:
-    schools = access.schools_for(user, Action.MANAGE_RETENTION)
-    return trust.schools.filter(pk__in=schools).exists()
+    return access.trusts_for(user, Action.MANAGE_RETENTION).filter(pk=trust.pk).exists()
 
 
 def retention_review_sweep(*, today: date | None = None) -> int:

@@ -16,9 +16,10 @@ from core.models import SentOnce
 class PolicyQuerySet(models.QuerySet):
     def visible_to(self, user, action: str) -> PolicyQuerySet:
         """Policies of the schools where the user may take the action, and their trusts' own."""
-        schools = access.schools_for(user, action)
-        trusts = School.objects.filter(pk__in=schools).values("trust_id")
-        return self.filter(Q(school_id__in=schools) | Q(school__isnull=True, trust_id__in=trusts))
+        trusts = access.trusts_for(user, action)
+        return self.filter(
+            Q(school_id__in=access.schools_for(user, action)) | Q(school__isnull=True, trust__in=trusts)
+        )
 
 
 class Policy(models.Model):

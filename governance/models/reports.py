@@ -21,7 +21,7 @@ class TrusteeReport(models.Model):
     scheduled = models.BooleanField(default=False)
     file = models.FileField(upload_to="trustee-reports/")
     # The figures the file shows (governance.dashboards.Dashboard.to_data), and what each incident
-    # counted in them added (dashboards.counted_incidents): a reader named in one of those
+    # counted in them added (dashboards.counted_records): a reader named in one of those
     # incidents is given the same report without it (governance.reports.trustee_report_pdf_for).
     figures = models.JSONField(default=dict, blank=True)
     counted = models.JSONField(default=dict, blank=True)

@@ -28,9 +28,7 @@ class ReviewDecisionForm(forms.Form):
 
 
 def _trusts(user) -> list[Trust]:
-    return list(
-        Trust.objects.filter(schools__in=access.schools_for(user, Action.MANAGE_RETENTION)).distinct()
-    )
+    return list(access.trusts_for(user, Action.MANAGE_RETENTION))
 
 
 @login_required
