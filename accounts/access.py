@@ -23,16 +23,18 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404
 from guardian.models import UserObjectPermission
 
-from accounts.models import Membership, ParentLink, Pupil, School, User
+from accounts.models import Membership, ParentLink, Pupil, School, Trust, User
 from accounts.roles import (
+    DUTY_HOLDERS,
     HOME_ORDER,
     ROLE_ACTIONS,
     SCHOOL_WORKFORCE,
     TRUST_ROLES,
+    TRUST_STAFF_ROLES,
     TWO_FACTOR_ROLES,
     Action,
     Role,
@@ -100,6 +102,30 @@ def schools_for(user, action: str) -> frozenset:
 def schools_queryset(user, action: str) -> QuerySet[School]:
     """The schools where the user may take the action, as a queryset."""
     return School.objects.filter(pk__in=schools_for(user, action))
+
+
+def schools_for_any(user, *actions: str) -> frozenset:
+    """Ids of the schools where the user may take at least one of these actions."""
+    return frozenset().union(*(schools_for(user, action) for action in actions))
+
+
+def trusts_for(user, action: str) -> QuerySet[Trust]:
+    """The trusts with a school where the user may take the action: whose trust-level records
+    (trust-wide policies, retention rules, trustees' reports, trust audit entries) the action
+    covers. A queryset, so that used inside another query it costs no query of its own."""
+    schools = School.objects.filter(pk__in=schools_for(user, action)).values("trust_id")
+    return Trust.objects.filter(pk__in=schools)
+
+
+def get_trust_record_for(user, queryset: QuerySet | type[Model], action: str, **lookup) -> Model:
+    """Fetch one trust-level record (one with a ``trust``, not a school): 404 unless the user may
+    take the action in one of that trust's schools."""
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager.all()
+    try:
+        return queryset.filter(trust__in=trusts_for(user, action)).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError):
+        raise Http404 from None
 
 
 def has_any(user, action: str) -> bool:
@@ -268,6 +294,82 @@ def home_role(user) -> str | None:
     return next((role for role in HOME_ORDER if role in held), None)
 
 
+def workforce_q(prefix: str = "") -> Q:
+    """A condition on membership rows (reached through ``prefix``, such as "user__memberships__")
+    matching the people who work in a school: every school role but pupil and parent."""
+    return Q(**{f"{prefix}role__in": SCHOOL_WORKFORCE})
+
+
+def staff_q(*, school_ids=None, trust_ids=None, prefix: str = "") -> Q:
+    """A condition on membership rows (reached through ``prefix``) matching staff: those working
+    in these schools, and the trust-wide staff (not trustees) of these trusts."""
+    condition = Q(pk__in=[])
+    if school_ids is not None:
+        condition |= workforce_q(prefix) & Q(**{f"{prefix}school__in": school_ids})
+    if trust_ids is not None:
+        condition |= Q(
+            **{
+                f"{prefix}role__in": TRUST_STAFF_ROLES,
+                f"{prefix}school__isnull": True,
+                f"{prefix}trust_id__in": trust_ids,
+            }
+        )
+    return condition
+
+
+def staff_memberships(school_ids) -> QuerySet[Membership]:
+    """The memberships of the people working in these schools (one row per person and role)."""
+    return Membership.objects.filter(workforce_q(), school_id__in=school_ids)
+
+
+def staff_of(school_ids) -> QuerySet[User]:
+    """The active people working in these schools."""
+    return User.objects.filter(pk__in=staff_memberships(school_ids).values("user_id"), is_active=True)
+
+
+def staff_of_trust(trust_id) -> QuerySet[User]:
+    """The active staff of a trust: those working in any of its schools and its trust-wide staff."""
+    members = Membership.objects.filter(trust_id=trust_id).filter(
+        workforce_q() | Q(role__in=TRUST_STAFF_ROLES, school__isnull=True)
+    )
+    return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
+
+
+def staff_count_by_school(school_ids) -> dict[Any, int]:
+    """How many active people work in each of these schools, in one query: {school id: count}."""
+    return dict(
+        staff_memberships(school_ids)
+        .filter(user__is_active=True)
+        .values("school_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .order_by()
+        .values_list("school_id", "n")
+    )
+
+
+def staff_memberships_of(user) -> list[Membership]:
+    """The user's memberships as staff: in a school, or trust-wide other than as a trustee."""
+    return [m for m in memberships(user) if m.role in SCHOOL_WORKFORCE or m.role in TRUST_STAFF_ROLES]
+
+
+def parents_of(school_id) -> QuerySet[User]:
+    """The active parents and carers of pupils of a school."""
+    members = Membership.objects.filter(school_id=school_id, role=Role.PARENT)
+    return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
+
+
+def officers_for(action: str, school_id) -> list[QuerySet]:
+    """The active people with the duty of an action in this school, one queryset per role holding
+    it, in the order they are asked (for passing on what the person asked may not do)."""
+    return [holders_of_role(role, school_id) for role in DUTY_HOLDERS[action]]
+
+
+def memberships_for_home(user) -> list[Membership]:
+    """The user's memberships in the role their home page is for (the page's heading names them)."""
+    role = home_role(user)
+    return [m for m in memberships(user) if m.role == role]
+
+
 def is_workforce(user) -> bool:
     """Does the user work in a school or for the trust (not only a pupil or parent)?"""
     return any(m.role in SCHOOL_WORKFORCE or m.role in TRUST_ROLES for m in memberships(user))
@@ -370,6 +472,13 @@ def holders_of_role(role: str, school_id) -> QuerySet:
     else:
         members = Membership.objects.filter(role=role, school_id=school_id)
     return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
+
+
+def trust_administrators() -> QuerySet:
+    """The active trust administrators of every trust on this portal (told when the deadline
+    sweep, which serves every trust, has stalled)."""
+    members = Membership.objects.filter(role=Role.TRUST_ADMINISTRATOR, school__isnull=True)
+    return User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by("pk")
 
 
 def parent_links_for(user) -> QuerySet[ParentLink]:

@@ -45,6 +45,17 @@ TWO_FACTOR_ROLES = frozenset(
 
 # Roles that work in a school (as opposed to pupils and parents, who are its community).
 SCHOOL_WORKFORCE = frozenset(SCHOOL_ROLES - {Role.PUPIL, Role.PARENT})
+# Trust-wide roles that are members of staff (trustees govern; they are not asked to acknowledge
+# policies).
+TRUST_STAFF_ROLES = frozenset(
+    {
+        Role.TRUST_SAFEGUARDING_LEAD,
+        Role.DIRECTOR_OF_MARKETING,
+        Role.CEO,
+        Role.DATA_PROTECTION_OFFICER,
+        Role.TRUST_ADMINISTRATOR,
+    }
+)
 
 
 class Action(models.TextChoices):
@@ -160,6 +171,12 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             A.VIEW_OPERATIONS,
         }
     ),
+}
+
+# Who answers for an action when the person asked may not take it in one case (a subject access
+# export needing records that name the officer): the roles holding the duty, in the order asked.
+DUTY_HOLDERS: dict[str, tuple[str, ...]] = {
+    Action.EXPORT_SUBJECT_ACCESS: (Role.DATA_PROTECTION_OFFICER, Role.CEO),
 }
 
 # The page each role lands on after signing in (accounts.views.home picks the first that applies).

@@ -309,3 +309,21 @@ for _key, _label, _count, _order in (
     registries.deadline_counts.register(
         registries.DeadlineCount(key=_key, label=_label, overdue=_count, order=_order)
     )
+# --- dashboard figures ---------------------------------------------------------------------------
+# Registered when AppConfig.ready() imports this module. Kept as one block at the end (its import
+# included) while the rest of this module is being restructured; it joins register() afterwards.
+from approvals import figures  # noqa: E402
+
+registries.dashboard_figures.register(
+    registries.DashboardFigure(
+        key="approvals.waiting", label="Decisions waiting", counts=figures.waiting_counts, order=30
+    )
+)
+registries.dashboard_figures.register(
+    registries.DashboardFigure(
+        key="approvals.account_reviews",
+        label="Official accounts due for review",
+        counts=figures.account_review_counts,
+        order=40,
+    )
+)

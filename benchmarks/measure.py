@@ -45,7 +45,7 @@ from benchmarks import incident_data, mis_export, seed
 from consent.models import Event, ImportRun, Purpose
 from consent.selectors import current_academic_year
 from core.models import Notification
-from governance.register_models import TrusteeReport
+from governance.models import TrusteeReport
 from incidents.models import Incident, IncidentPerson, TakedownNotice
 from incidents.services.escalation import takedown_escalation_sweep
 

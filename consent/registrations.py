@@ -284,3 +284,15 @@ registries.deadline_counts.register(
         order=60,
     )
 )
+
+
+# --- dashboard figures ---------------------------------------------------------------------------
+# Registered when AppConfig.ready() imports this module. Kept as one block at the end (its import
+# included) while the rest of this module is being restructured; it joins register() afterwards.
+from consent import figures  # noqa: E402
+
+registries.dashboard_figures.register(
+    registries.DashboardFigure(
+        key="consent.coverage", label="Photo consent coverage", counts=figures.coverage_counts, order=50
+    )
+)

@@ -1,9 +1,10 @@
 """Registries: what each app tells the top layer about itself.
 
 An app registers its entries in ``AppConfig.ready()``; the home page, the navigation, the
-dashboards, subject access and retention read them. Nothing here imports an app: each entry
-carries the callables that answer for its app (who may see it, what it holds about a pupil), so
-the access rules stay in the app's own code, built on the access layer.
+dashboards, the trustees' reports, the audit log, subject access and retention read them. Nothing
+here imports an app: each entry carries the callables that answer for its app (who may see it,
+what it holds about a pupil), so the access rules stay in the app's own code, built on the access
+layer.
 
 The registries are filled once at start-up and only read afterwards, so they need no locking.
 """
@@ -126,14 +127,47 @@ class RetentionType:
 
 
 @dataclass(frozen=True)
+class FigureCounts:
+    """What one dashboard figure counted. ``by_school`` is {school id: {name: value}}, the names
+    being those of the dashboard's per-school figures the entry fills (``open_incidents``...);
+    ``chart`` the rows of the figure's chart across all the schools, if it has one, and
+    ``columns`` that chart's (value, label) columns."""
+
+    by_school: dict[Any, dict[str, Any]]
+    chart: list[dict] = field(default_factory=list)
+    columns: list[tuple[Any, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class DashboardFigure:
-    """A figure of the dashboards: ``counts(school_ids, viewer)`` returns {school id: value}."""
+    """A figure of the school and trust dashboards and the trustees' reports, read in one query
+    whatever the number of schools.
+
+    ``counts(school_ids=, viewer=, today=)`` returns FigureCounts as ``viewer`` may see them (the
+    records naming the viewer left out, through ``accounts.access.without_subjects``), or every
+    record when ``viewer`` is None. A figure that counts records naming people also gives
+    ``counted(school_ids=, today=)``, each counted record (id as text) with what it added to the
+    figures (kept beside a stored report), and ``naming(user=, school_ids=)``, the ids as text of
+    those of its records in these schools that name ``user``: a stored report is shown to them
+    less what those records added."""
 
     key: str
     label: str
-    counts: Callable[..., dict]
+    counts: Callable[..., FigureCounts]
+    counted: Callable[..., dict[str, dict]] | None = None
+    naming: Callable[..., set[str]] | None = None
     order: int = 100
-    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditNaming:
+    """Records of an app that may name a person as their subject: ``naming(user)`` returns, by
+    audit object type (``app_label.model``), a queryset of the ids as text of those naming
+    ``user``. The audit log leaves their entries out for that user, as every other page does."""
+
+    key: str
+    naming: Callable[[Any], dict[str, Any]]
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -166,6 +200,7 @@ retention_types: Registry[RetentionType] = Registry("retention types")
 dashboard_figures: Registry[DashboardFigure] = Registry("dashboard figures")
 demo_records: Registry[DemoRecords] = Registry("demo records")
 deadline_counts: Registry[DeadlineCount] = Registry("deadline counts")
+audit_naming: Registry[AuditNaming] = Registry("audit naming")
 
 
 def register_navigation(app: str, rows) -> None:

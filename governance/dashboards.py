@@ -1,10 +1,11 @@
-"""The school and trust dashboards: aggregate figures read from the feature apps.
+"""The school and trust dashboards: aggregate figures the apps register
+(core.registries.dashboard_figures), and governance's own (staff, acknowledgements, training).
 
 Every figure is a count grouped by school in the database, so a dashboard costs the same fixed
 number of queries for 2 schools or 100, and nothing here names a pupil or a member of staff.
 
-Figures are computed for the person who will read them (``viewer``): the records naming them as a
-subject are left out of every count, the same way their queue leaves them out, so that a concern
+Figures are computed for the person who will read them (``viewer``): each app's figure leaves out
+the records naming them as a subject, the same way their queue leaves them out, so that a concern
 about a headteacher or a DSL never shows on their own dashboard as "one more open incident".
 """
 
@@ -13,30 +14,22 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, F, Min, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts import access
-from accounts.models import Membership, Pupil, School, YearGroup
-from accounts.roles import SCHOOL_WORKFORCE
-from approvals.models import FINAL_STATES, ApprovalRequest, OfficialAccount, State
-from consent.models import ConsentState, Purpose
+from accounts.models import School
+from core import registries
 from core.calendar import academic_year_for, term_of
+from governance.models import Acknowledgement, TrainingAttendance, TrainingSession
 from governance.policies import current_versions
-from governance.register_models import Acknowledgement, TrainingAttendance, TrainingSession
-from incidents.models import Incident, Kind, Severity, Status, Takedown
 
-TREND_MONTHS = 6
-REVIEW_WINDOW_DAYS = 30
-# Requests in these states wait for their requester, not for a decision.
-NOT_WAITING = frozenset(FINAL_STATES | {State.DRAFT, State.RETURNED})
+# The bands of how long decisions have waited (the keys the approvals figure counts under).
 AGE_BANDS = (("under_2_days", "Under 2 days"), ("2_to_7_days", "2 to 7 days"), ("over_7_days", "Over 7 days"))
 
 
@@ -159,7 +152,7 @@ class Dashboard:
         )
 
     def without(self, contributions: list[dict]) -> Dashboard:
-        """These figures less what some incidents added to them (see ``counted_incidents``): a
+        """These figures less what some incidents added to them (see ``counted_records``): a
         stored report as a person named in those incidents may read it, the same as their
         dashboard would have shown it."""
         figures = Dashboard.from_data(self.to_data())
@@ -189,161 +182,59 @@ class Dashboard:
         return figures
 
 
-def _trend_start(today: date) -> date:
-    """The first day of the oldest month in the takedown trend."""
-    months_back = today.year * 12 + today.month - 1 - (TREND_MONTHS - 1)
-    return date(months_back // 12, months_back % 12 + 1, 1)
+# The names of the per-school figures, which the registered figures fill.
+FIGURE_NAMES = frozenset(f.name for f in dataclasses.fields(SchoolFigures)) - {"name", "school_id"}
 
 
-def _month_of(value, tz) -> date:
-    return timezone.localtime(value, tz).date() if isinstance(value, datetime) else value
-
-
-def counted_incidents(*, school_ids, today: date | None = None) -> dict[str, dict]:
-    """Every incident that the incident figures of ``dashboard(viewer=None)`` count, with what it
-    adds to them: its school, its kind and severity if it is open, and the month and timeliness of
-    each of its takedowns in the trend. A stored report keeps this beside its figures, so that a
-    reader later named in one of these incidents is shown the figures without it."""
+def counted_records(*, school_ids, today: date | None = None) -> dict[str, dict]:
+    """Every record that the figures of ``dashboard(viewer=None)`` count and that may name someone,
+    with what it adds to them (each registered figure's ``counted``). A stored report keeps this
+    beside its figures, so that a reader later named in one of these records is shown the figures
+    without it."""
     today = today or timezone.localdate()
-    tz = timezone.get_current_timezone()
-    since = datetime.combine(_trend_start(today), time.min, tzinfo=tz)
     counted: dict[str, dict] = {}
-    for pk, school_id, kind, severity in (
-        Incident.objects.filter(school_id__in=school_ids)
-        .exclude(status=Status.CLOSED)
-        .values_list("pk", "school_id", "kind", "severity")
-    ):
-        counted[str(pk)] = {"school": str(school_id), "open": [kind, severity], "takedowns": []}
-    for incident_id, school_id, month, removed_at, deadline in (
-        Takedown.objects.filter(school_id__in=school_ids, opened_at__gte=since)
-        .annotate(month=TruncMonth("opened_at", tzinfo=tz))
-        .values_list("incident_id", "school_id", "month", "removed_at", "deadline")
-    ):
-        row = counted.setdefault(str(incident_id), {"school": str(school_id), "open": None, "takedowns": []})
-        in_time = removed_at is not None and removed_at <= deadline
-        row["takedowns"].append([_month_of(month, tz).isoformat(), in_time])
+    for figure in registries.dashboard_figures:
+        if figure.counted is not None:
+            counted.update(figure.counted(school_ids=school_ids, today=today))
     return counted
+
+
+def records_naming(*, user, school_ids) -> set[str]:
+    """The ids, as text, of the records of these schools counted in the figures that name the user."""
+    naming: set[str] = set()
+    for figure in registries.dashboard_figures:
+        if figure.naming is not None:
+            naming |= figure.naming(user=user, school_ids=school_ids)
+    return naming
 
 
 def dashboard(*, school_ids, viewer, today: date | None = None) -> Dashboard:
     """The figures for these schools (one school, or every school of a trust) in fixed queries,
     as ``viewer`` may see them: records naming the viewer are not counted. ``viewer=None`` counts
     everything (for a document that no single person's view decides)."""
-
-    def seen(queryset):
-        return access.without_subjects(queryset, viewer) if viewer is not None else queryset
-
     now = timezone.now()
     today = today or timezone.localdate()
-    tz = timezone.get_current_timezone()
     # Query 1: the schools themselves, for their names.
     schools = list(School.objects.filter(pk__in=school_ids).order_by("name").values("id", "name", "trust_id"))
     ids = [row["id"] for row in schools]
     figures = {row["id"]: SchoolFigures(name=row["name"], school_id=row["id"]) for row in schools}
 
-    # Query 2: open incidents by school, kind and severity.
-    by_kind: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for row in (
-        seen(Incident.objects.filter(school_id__in=ids))
-        .exclude(status=Status.CLOSED)
-        .values("school_id", "kind", "severity")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        figures[row["school_id"]].open_incidents += row["n"]
-        by_kind[row["kind"]][row["severity"]] += row["n"]
-
-    # Query 3: takedowns finished in the trend window, by school and month, and those in time.
-    start = _trend_start(today)
-    since = datetime.combine(start, time.min, tzinfo=tz)
-    trend: dict[date, list[int]] = {}
-    for row in (
-        seen(Takedown.objects.filter(school_id__in=ids, opened_at__gte=since))
-        .annotate(month=TruncMonth("opened_at", tzinfo=tz))
-        .values("school_id", "month")
-        .annotate(
-            n=Count("id"),
-            in_time=Count("id", filter=Q(removed_at__isnull=False, removed_at__lte=F("deadline"))),
-        )
-        .order_by()
-    ):
-        figures[row["school_id"]].takedowns += row["n"]
-        figures[row["school_id"]].takedowns_in_time += row["in_time"]
-        month = _month_of(row["month"], tz)
-        counts = trend.setdefault(month, [0, 0])
-        counts[0] += row["n"]
-        counts[1] += row["in_time"]
-
-    # Query 4: decisions waiting, by school, in age bands, with the oldest.
-    two_days, seven_days = now - timedelta(days=2), now - timedelta(days=7)
-    for row in (
-        ApprovalRequest.objects.filter(school_id__in=ids)
-        .exclude(state__in=NOT_WAITING)
-        .values("school_id")
-        .annotate(
-            under_2_days=Count("id", filter=Q(state_changed_at__gt=two_days)),
-            between=Count("id", filter=Q(state_changed_at__lte=two_days, state_changed_at__gt=seven_days)),
-            over_7_days=Count("id", filter=Q(state_changed_at__lte=seven_days)),
-            oldest=Min("state_changed_at"),
-        )
-        .order_by()
-    ):
-        waiting = figures[row["school_id"]]
-        waiting.waiting = {
-            "under_2_days": row["under_2_days"],
-            "2_to_7_days": row["between"],
-            "over_7_days": row["over_7_days"],
-        }
-        waiting.oldest_waiting = row["oldest"]
-
-    # Query 5: active official accounts whose annual review is overdue or due within 30 days.
-    for row in (
-        OfficialAccount.objects.filter(
-            school_id__in=ids,
-            status=OfficialAccount.Status.ACTIVE,
-            next_review_due__lte=today + timedelta(days=REVIEW_WINDOW_DAYS),
-        )
-        .values("school_id")
-        .annotate(
-            overdue=Count("id", filter=Q(next_review_due__lt=today)),
-            soon=Count("id", filter=Q(next_review_due__gte=today)),
-        )
-        .order_by()
-    ):
-        figures[row["school_id"]].accounts_overdue = row["overdue"]
-        figures[row["school_id"]].accounts_due_soon = row["soon"]
-
-    # Query 6: pupils on roll and those with an answer for every purpose, by school and year group.
-    # The answered pupils are counted once, in one pass over the year's answers, and matched by a
-    # hashed IN: a subquery per pupil cost an index probe for each of a trust's 80,000 pupils.
-    academic_year = academic_year_for(today)
-    fully_answered = (
-        ConsentState.objects.filter(pupil__school_id__in=ids, academic_year=academic_year)
-        .values("pupil")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=len(Purpose.values))
-        .values("pupil")
-    )
-    consent_years: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row in (
-        Pupil.objects.filter(school_id__in=ids, is_active=True)
-        .values("school_id", "year_group")
-        .annotate(total=Count("id"), done=Count("id", filter=Q(pk__in=fully_answered)))
-        .order_by()
-    ):
-        figures[row["school_id"]].pupils += row["total"]
-        figures[row["school_id"]].pupils_answered += row["done"]
-        consent_years[row["year_group"]][0] += row["total"]
-        consent_years[row["year_group"]][1] += row["done"]
+    # Queries 2 to 6, one for each figure the apps registered: open incidents by school, kind and
+    # severity; takedowns by school and month; decisions waiting; official accounts due for review;
+    # pupils with photo consent answered, by school and year group.
+    counted: dict[str, registries.FigureCounts] = {}
+    for figure in registries.dashboard_figures:
+        counts = figure.counts(school_ids=ids, viewer=viewer, today=today)
+        counted[figure.key] = counts
+        for school_id, values in counts.by_school.items():
+            for name, value in values.items():
+                if name not in FIGURE_NAMES:
+                    raise ValueError(f"{figure.key}: the dashboards have no figure {name!r}")
+                setattr(figures[school_id], name, value)
 
     # Query 7: members of staff per school.
-    for row in (
-        Membership.objects.filter(school_id__in=ids, role__in=SCHOOL_WORKFORCE, user__is_active=True)
-        .values("school_id")
-        .annotate(n=Count("user_id", distinct=True))
-        .order_by()
-    ):
-        figures[row["school_id"]].staff = row["n"]
+    for school_id, n in access.staff_count_by_school(ids).items():
+        figures[school_id].staff = n
 
     # Query 8: the current policy versions that apply to these schools (trust-wide or their own).
     trust_ids = {row["trust_id"] for row in schools}
@@ -363,10 +254,10 @@ def dashboard(*, school_ids, viewer, today: date | None = None) -> Dashboard:
             # working in two schools counts in each, but only for the policies of that school.
             Q(version__policy__school__isnull=True)
             | Q(version__policy__school_id=F("user__memberships__school_id")),
+            access.workforce_q("user__memberships__"),
             version_id__in=[v["id"] for v in versions],
             user__is_active=True,
             user__memberships__school_id__in=ids,
-            user__memberships__role__in=SCHOOL_WORKFORCE,
         )
         .values(school_id=F("user__memberships__school_id"))
         .annotate(n=Count("id", distinct=True))
@@ -382,7 +273,7 @@ def dashboard(*, school_ids, viewer, today: date | None = None) -> Dashboard:
             session__school_id__in=ids, session__kind=TrainingSession.Kind.STAFF, session__term=term
         )
         .filter(
-            user__memberships__school_id=F("session__school_id"), user__memberships__role__in=SCHOOL_WORKFORCE
+            access.workforce_q("user__memberships__"), user__memberships__school_id=F("session__school_id")
         )
         .values(school_id=F("session__school_id"))
         .annotate(n=Count("user_id", distinct=True))
@@ -394,42 +285,23 @@ def dashboard(*, school_ids, viewer, today: date | None = None) -> Dashboard:
     for figure in figures.values():
         total.add(figure)
 
-    severities = [(value, label) for value, label in Severity.choices]
-    kind_rows = [
-        {
-            "kind": kind,
-            "label": Kind(kind).label,
-            "counts": [by_kind[kind].get(value, 0) for value, _ in severities],
-            "total": sum(by_kind[kind].values()),
-        }
-        for kind in Kind.values
-        if kind in by_kind
-    ]
-    months = []
-    cursor = start
-    while cursor <= today:
-        done, in_time = trend.get(cursor, [0, 0])
-        months.append(
-            {"month": cursor, "takedowns": done, "in_time": in_time, "percent": percent(in_time, done)}
-        )
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
-    consent_rows = [
-        {
-            "label": YearGroup(year).label,
-            "pupils": counts[0],
-            "answered": counts[1],
-            "percent": percent(counts[1], counts[0]),
-        }
-        for year, counts in sorted(consent_years.items())
-    ]
+    def chart(key: str) -> registries.FigureCounts:
+        return counted.get(key) or registries.FigureCounts(by_school={})
+
     return Dashboard(
         schools=[figures[i] for i in ids],
         total=total,
-        incidents_by_kind=kind_rows,
-        severities=severities,
-        takedown_trend=months,
-        consent_by_year=consent_rows,
-        academic_year=academic_year,
+        incidents_by_kind=chart("incidents.open").chart,
+        severities=chart("incidents.open").columns,
+        takedown_trend=[
+            {**month, "percent": percent(month["in_time"], month["takedowns"])}
+            for month in chart("incidents.takedowns").chart
+        ],
+        consent_by_year=[
+            {**year, "percent": percent(year["answered"], year["pupils"])}
+            for year in chart("consent.coverage").chart
+        ],
+        academic_year=academic_year_for(today),
         term=term,
         generated_at=now,
     )

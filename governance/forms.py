@@ -1,7 +1,7 @@
 from django import forms
 
 from core.models import AuditEntry
-from governance.register_models import TrainingSession
+from governance.models import TrainingSession
 
 
 class AuditFilterForm(forms.Form):

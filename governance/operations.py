@@ -23,15 +23,14 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from accounts import access
-from accounts.models import School
-from accounts.roles import Action, Role
+from accounts.roles import Action
 from core.heartbeat import OperationsStatus, operations_status, stall_alert_send
-from incidents.tasks import escalate_takedowns
 
 log = logging.getLogger(__name__)
 
-# The job whose stall is alerted: the takedown escalation ladder (beat runs it every five minutes).
-SWEEP_TASK = escalate_takedowns.name
+# The job whose stall is alerted: the takedown escalation ladder (beat runs it every five minutes;
+# the name is the task's, incidents.tasks, which this top layer does not import).
+SWEEP_TASK = "incidents.tasks.escalate_takedowns"
 
 
 def stall_after() -> timedelta:
@@ -41,14 +40,7 @@ def stall_after() -> timedelta:
 
 def stall_alert_recipients() -> list:
     """The trust administrators of every trust on this portal (the sweep serves them all)."""
-    first_school_of_trust = {}
-    for trust_id, school_id in School.objects.order_by("trust_id", "name").values_list("trust_id", "pk"):
-        first_school_of_trust.setdefault(trust_id, school_id)
-    people = {}
-    for school_id in first_school_of_trust.values():
-        for person in access.holders_of_role(Role.TRUST_ADMINISTRATOR, school_id):
-            people[person.pk] = person
-    return list(people.values())
+    return list(access.trust_administrators())
 
 
 def operations_check(*, school_ids=None) -> OperationsStatus:

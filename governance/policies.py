@@ -12,26 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import Membership, School, Trust, User
-from accounts.roles import SCHOOL_WORKFORCE, Action, Role
+from accounts.models import School, Trust, User
+from accounts.roles import Action
 from core.audit import audit_record
 from core.dates import long_date
 from core.models import AuditEntry
 from core.notifications import notify
 from core.once import claim
 from core.tasks import enqueue_on_commit
-from governance.register_models import Acknowledgement, Policy, PolicyReminder, PolicyVersion
+from governance.models import Acknowledgement, Policy, PolicyReminder, PolicyVersion
 
-# Trust-wide roles that are members of staff (trustees govern; they are not asked to acknowledge).
-TRUST_STAFF_ROLES = frozenset(
-    {
-        Role.TRUST_SAFEGUARDING_LEAD,
-        Role.DIRECTOR_OF_MARKETING,
-        Role.CEO,
-        Role.DATA_PROTECTION_OFFICER,
-        Role.TRUST_ADMINISTRATOR,
-    }
-)
 # Days before the review date at which the owner is reminded, most urgent first.
 REVIEW_LEVELS = ((0, "due"), (7, "7d"), (30, "30d"))
 
@@ -47,14 +37,11 @@ def may_manage(user, *, trust_id, school_id) -> bool:
 
 
 def staff_in_scope(policy: Policy) -> QuerySet[User]:
-    """The active members of staff asked to acknowledge the policy."""
+    """The active members of staff asked to acknowledge the policy: its school's, or for a
+    trust-wide policy the trust's (trustees govern; they are not asked)."""
     if policy.school_id:
-        members = Membership.objects.filter(school_id=policy.school_id, role__in=SCHOOL_WORKFORCE)
-    else:
-        members = Membership.objects.filter(trust_id=policy.trust_id).filter(
-            Q(role__in=SCHOOL_WORKFORCE) | Q(role__in=TRUST_STAFF_ROLES, school__isnull=True)
-        )
-    return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
+        return access.staff_of([policy.school_id])
+    return access.staff_of_trust(policy.trust_id)
 
 
 def current_versions() -> QuerySet[PolicyVersion]:
@@ -71,7 +58,7 @@ def current_versions() -> QuerySet[PolicyVersion]:
 
 def versions_awaiting(user) -> list[PolicyVersion]:
     """Current policy versions in the user's scope that they have not yet acknowledged."""
-    held = [m for m in access.memberships(user) if m.role in SCHOOL_WORKFORCE or m.role in TRUST_STAFF_ROLES]
+    held = access.staff_memberships_of(user)
     if not held:
         return []
     schools = {m.school_id for m in held if m.school_id}

@@ -13,15 +13,14 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from accounts.models import Trust, User
+from accounts.models import School, Trust, User
 from core.audit import audit_record
 from core.calendar import term_of
 from core.models import AuditEntry
 from core.once import save_once
 from core.printing import render_pdf
-from governance.dashboards import Dashboard, counted_incidents, dashboard
-from governance.register_models import TrusteeReport
-from incidents.models import Incident
+from governance.dashboards import Dashboard, counted_records, dashboard, records_naming
+from governance.models import TrusteeReport
 
 
 def _render(figures: Dashboard, trust: Trust) -> bytes:
@@ -32,12 +31,9 @@ def trustee_report_pdf_for(*, report: TrusteeReport, reader: User) -> bytes | No
     """The report as ``reader`` may read it, printed from its kept figures; None when the reader
     may not be shown it at all (a report from before figures were kept, which cannot be printed
     without the incidents naming them)."""
-    naming = {
-        str(pk)
-        for pk in Incident.objects.filter(Incident.subject_exclusion_q(reader)).values_list("pk", flat=True)
-    }
+    naming = records_naming(user=reader, school_ids=School.objects.filter(trust=report.trust_id).values("pk"))
     if not report.figures:
-        if Incident.objects.filter(school__trust=report.trust_id, pk__in=naming).exists():
+        if naming:
             return None
         with report.file.open("rb") as handle:
             return handle.read()
@@ -56,8 +52,9 @@ def trustee_report_generate(
     if scheduled and TrusteeReport.objects.filter(trust=trust, term=term, scheduled=True).exists():
         return None
     school_ids = list(trust.schools.values_list("pk", flat=True))
-    figures = dashboard(school_ids=school_ids, viewer=None)
-    counted = counted_incidents(school_ids=school_ids)
+    today = timezone.localdate()
+    figures = dashboard(school_ids=school_ids, viewer=None, today=today)
+    counted = counted_records(school_ids=school_ids, today=today)
     content = _render(figures, trust)
     report = TrusteeReport(
         trust=trust,

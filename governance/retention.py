@@ -16,7 +16,7 @@ from accounts.roles import Action
 from core import registries
 from core.audit import audit_record
 from core.models import AuditEntry
-from governance.register_models import RetentionReview, RetentionRule
+from governance.models import RetentionReview, RetentionRule
 
 
 def schedule(trust: Trust) -> dict[str, RetentionRule]:
@@ -45,8 +45,7 @@ def retention_rule_set(*, user: User, trust: Trust, record_type: str, years: int
 
 
 def _manages(user, trust: Trust) -> bool:
-    schools = access.schools_for(user, Action.MANAGE_RETENTION)
-    return trust.schools.filter(pk__in=schools).exists()
+    return access.trusts_for(user, Action.MANAGE_RETENTION).filter(pk=trust.pk).exists()
 
 
 def retention_review_sweep(*, today: date | None = None) -> int:

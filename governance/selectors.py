@@ -6,10 +6,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import School
 from accounts.roles import Action
+from core import registries
 from core.models import AuditEntry
-from incidents.selectors import records_naming
 
 
 def audit_entries(
@@ -23,14 +22,13 @@ def audit_entries(
 ) -> QuerySet[AuditEntry]:
     """Audit entries of the schools where the user may read the log, plus trust-level entries."""
     schools = access.schools_for(user, Action.VIEW_AUDIT_LOG)
-    trusts = School.objects.filter(pk__in=schools).values("trust_id")
-    entries = AuditEntry.objects.filter(
-        Q(school_id__in=schools) | Q(school__isnull=True, trust_id__in=trusts)
-    )
+    trusts = access.trusts_for(user, Action.VIEW_AUDIT_LOG)
+    entries = AuditEntry.objects.filter(Q(school_id__in=schools) | Q(school__isnull=True, trust__in=trusts))
     # Entries about records naming the reader are left out, as those records are everywhere else:
     # "the DSL viewed incident X" would tell an officer named in X that there is a concern.
-    for label, ids in records_naming(user=user).items():
-        entries = entries.exclude(object_type=label, object_id__in=ids)
+    for records in registries.audit_naming:
+        for label, ids in records.naming(user).items():
+            entries = entries.exclude(object_type=label, object_id__in=ids)
     if actor:
         entries = entries.filter(actor_label__icontains=actor)
     if verb:

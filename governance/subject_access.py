@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Pupil, User
-from accounts.roles import Action, Role
+from accounts.roles import Action
 from core import registries
 from core.audit import audit_record
 from core.models import AuditEntry
@@ -51,8 +51,11 @@ def officers_instead(*, user: User, pupil: Pupil) -> list[User]:
             if not is_conflicted(user=person, pupil=pupil)
         ]
 
-    officers = unconflicted(access.holders_of_role(Role.DATA_PROTECTION_OFFICER, pupil.school_id))
-    return officers or unconflicted(access.holders_of_role(Role.CEO, pupil.school_id))
+    for holders in access.officers_for(Action.EXPORT_SUBJECT_ACCESS, pupil.school_id):
+        people = unconflicted(holders)
+        if people:
+            return people
+    return []
 
 
 def subject_access_refer(*, user: User, pupil: Pupil) -> list[User]:

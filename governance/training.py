@@ -11,14 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import Membership, School, User
-from accounts.roles import SCHOOL_WORKFORCE, Action, Role
+from accounts.models import School, User
+from accounts.roles import Action
 from core.audit import audit_record
 from core.calendar import term_of
 from core.models import AuditEntry
 from core.notifications import notify
 from core.once import claim
-from governance.register_models import TrainingAttendance, TrainingReminder, TrainingSession
+from governance.models import TrainingAttendance, TrainingReminder, TrainingSession
 
 
 def sessions_for(user) -> QuerySet[TrainingSession]:
@@ -30,25 +30,13 @@ def sessions_for(user) -> QuerySet[TrainingSession]:
     )
 
 
-def staff_of(school_ids) -> QuerySet[User]:
-    """The active members of staff of these schools."""
-    members = Membership.objects.filter(school_id__in=school_ids, role__in=SCHOOL_WORKFORCE)
-    return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
-
-
-def parents_of(school_id) -> QuerySet[User]:
-    """The active parents and carers of pupils of a school."""
-    members = Membership.objects.filter(school_id=school_id, role=Role.PARENT)
-    return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
-
-
 def staff_due(*, school_id, today: date | None = None) -> QuerySet[User]:
     """Members of staff of a school with no attended staff training in the current term."""
     term = term_of(today or timezone.localdate())
     trained = TrainingAttendance.objects.filter(
         user=OuterRef("pk"), session__kind=TrainingSession.Kind.STAFF, session__term=term
     )
-    return staff_of([school_id]).exclude(Exists(trained)).order_by("full_name")
+    return access.staff_of([school_id]).exclude(Exists(trained)).order_by("full_name")
 
 
 def staff_due_by_school(*, school_ids, today: date | None = None) -> list[tuple]:
@@ -58,7 +46,8 @@ def staff_due_by_school(*, school_ids, today: date | None = None) -> list[tuple]
         user=OuterRef("user_id"), session__kind=TrainingSession.Kind.STAFF, session__term=term
     )
     rows = (
-        Membership.objects.filter(school_id__in=school_ids, role__in=SCHOOL_WORKFORCE, user__is_active=True)
+        access.staff_memberships(school_ids)
+        .filter(user__is_active=True)
         .exclude(Exists(trained))
         .select_related("user", "school")
         .order_by("school__name", "user__full_name")
@@ -90,9 +79,9 @@ def attendance_record(*, user: User, session: TrainingSession, attendees: list[U
     if not access.can(user, Action.MANAGE_POLICIES, session):
         raise PermissionDenied
     allowed = (
-        staff_of([session.school_id])
+        access.staff_of([session.school_id])
         if session.kind == TrainingSession.Kind.STAFF
-        else parents_of(session.school_id)
+        else access.parents_of(session.school_id)
     )
     allowed_ids = set(allowed.filter(pk__in=[a.pk for a in attendees]).values_list("pk", flat=True))
     if any(a.pk not in allowed_ids for a in attendees):
@@ -117,7 +106,7 @@ def training_due_sweep(*, today: date | None = None) -> int:
     )
     reminded = TrainingReminder.objects.filter(user=OuterRef("pk"), term=term)
     sent = 0
-    for person in staff_of(schools).exclude(Exists(trained)).exclude(Exists(reminded)).iterator():
+    for person in access.staff_of(schools).exclude(Exists(trained)).exclude(Exists(reminded)).iterator():
         if not claim(TrainingReminder, user=person, term=term):
             continue
         notify(

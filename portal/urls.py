@@ -8,7 +8,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_GET
 
 from governance import operations
-from governance.home import home
+from governance.views.home import home
 
 
 @require_GET

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from accounts import access
 from accounts.roles import Action
 from consent.models import Event
-from governance.register_models import Policy, PolicyVersion
+from governance.models import Policy, PolicyVersion
 from incidents.models import Incident
 
 

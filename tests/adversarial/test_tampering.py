@@ -32,8 +32,8 @@ from accounts.roles import Role
 from approvals.models import OfficialAccount, PostMedia
 from consent.forms import EventRemovePupilForm
 from consent.models import Event, Purpose
-from governance.dp_views import RetentionRuleForm
-from governance.register_models import TrainingSession
+from governance.models import TrainingSession
+from governance.views.data_protection import RetentionRuleForm
 from incidents.models import Incident, Platform
 from tests.access.sweep import sweep_objects
 from tests.adversarial.common import row_counts
@@ -370,7 +370,7 @@ def references_to_school_b(ctx: Ctx) -> int:
 
     from approvals.models import ConnectionRequest, PostRequest, SiteCreationRequest
     from consent.models import Collection, ConsentAnswer, ImportRun
-    from governance.register_models import Policy, TrainingAttendance
+    from governance.models import Policy, TrainingAttendance
     from incidents.models import IncidentPerson, ModerationEntry
 
     b_people = [u.pk for u in ctx.b.users.values()]
@@ -495,7 +495,7 @@ COVERED_BY_CASE = {
     "governance.forms.PolicyForm": "governance:policy_create",
     "governance.forms.TrainingSessionForm": "governance:training_new",
     "governance.forms.AttendanceForm": "governance:training_detail",
-    "governance.dp_views.RetentionRuleForm": "governance:retention",
+    "governance.views.data_protection.RetentionRuleForm": "governance:retention",
     # The base of every request form: its subclasses' cases cover it.
     "approvals.forms.base.RequestForm": "approvals:create_site_creation",
 }

@@ -22,7 +22,7 @@ from accounts.roles import Role
 from approvals.models import ApprovalStep
 from consent.models import ConsentAnswer, Event, ImportRun, Purpose
 from core.models import AuditEntry
-from governance.register_models import PolicyVersion
+from governance.models import PolicyVersion
 from incidents import services as incident_services
 from incidents.models import Incident, IncidentEvent, Kind, ModerationEntry, Platform, TakedownStep
 from incidents.services import PersonInvolved

@@ -7,7 +7,7 @@ from django.test import TestCase
 
 from accounts.roles import Role
 from governance import policies
-from governance.register_models import RetentionReview, TrainingSession, TrusteeReport
+from governance.models import RetentionReview, TrainingSession, TrusteeReport
 
 
 def published_policy(personas, *, school=None, title="Social media policy"):

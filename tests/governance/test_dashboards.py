@@ -67,7 +67,7 @@ def test_acknowledgement_coverage_moves_when_staff_acknowledge(personas):
 
 
 def test_training_coverage_counts_staff_trained_this_term(personas):
-    from governance.register_models import TrainingAttendance, TrainingSession
+    from governance.models import TrainingAttendance, TrainingSession
 
     head = personas.a[Role.HEADTEACHER]
     # One day for both the session and the dashboard's "this term", and it is the UK's: the machine's
@@ -122,3 +122,32 @@ def test_someone_working_in_two_schools_counts_only_where_the_policy_applies(per
     policies.acknowledgement_record(user=staff, version=trust_version)
     a, b = dashboards.dashboard(school_ids=[personas.a.school.pk, personas.b.school.pk], viewer=None).schools
     assert a.acknowledgements == 2 and b.acknowledgements == 1
+
+
+def test_the_apps_register_the_figures_the_dashboard_shows():
+    from core import registries
+
+    assert [figure.key for figure in registries.dashboard_figures] == [
+        "incidents.open",
+        "incidents.takedowns",
+        "approvals.waiting",
+        "approvals.account_reviews",
+        "consent.coverage",
+    ]
+
+
+def test_a_figure_the_dashboard_does_not_have_is_refused(personas, monkeypatch):
+    # A misspelt name would otherwise be set on the school's figures and never shown.
+    from core import registries
+
+    school = personas.a.school.pk
+
+    def counts(**_):
+        return registries.FigureCounts(by_school={school: {"open_incidnets": 1}})
+
+    entries = {
+        "test.misspelt": registries.DashboardFigure(key="test.misspelt", label="Misspelt", counts=counts)
+    }
+    monkeypatch.setattr(registries.dashboard_figures, "_entries", entries)
+    with pytest.raises(ValueError, match="open_incidnets"):
+        dashboards.dashboard(school_ids=[school], viewer=None)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from core.models import Notification
 from governance import policies
-from governance.register_models import Acknowledgement, PolicyReminder
+from governance.models import Acknowledgement, PolicyReminder
 from tests.governance.helpers import published_policy
 
 pytestmark = pytest.mark.django_db

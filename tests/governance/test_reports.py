@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.models import Pupil, User
 from accounts.roles import Role
-from governance.register_models import TrusteeReport
+from governance.models import TrusteeReport
 from governance.reports import termly_report_sweep, trustee_report_generate
 from tests.governance.helpers import published_policy
 from tests.pdftext import pdf_text

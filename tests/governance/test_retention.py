@@ -13,7 +13,7 @@ from consent.models import ConsentAnswer, Purpose
 from consent.selectors import current_academic_year
 from consent.services import Answer, consent_record
 from governance import retention
-from governance.register_models import RetentionReview
+from governance.models import RetentionReview
 from incidents import services as incident_services
 from incidents.models import Incident, Kind
 from incidents.services import PersonInvolved

@@ -116,7 +116,7 @@ def test_each_kind_of_record_is_listed_for_review_when_its_period_ends(personas)
     """Every registered retention type lists a record of its kind once its period has ended, and
     only then: a record made today is due in exactly the registered number of years."""
     from governance import retention
-    from governance.register_models import RetentionReview
+    from governance.models import RetentionReview
 
     a = personas.a
     pupil, parent = pupil_with_parent(a, first_name="Amira", last_name="Okafor")
@@ -160,7 +160,7 @@ def test_a_record_from_29_february_is_listed_on_its_review_day(personas):
     from datetime import date
 
     from governance import retention
-    from governance.register_models import RetentionReview
+    from governance.models import RetentionReview
 
     a = personas.a
     pupil, _ = pupil_with_parent(a, date_of_birth=date(2000, 2, 29))

@@ -234,7 +234,7 @@ def _incident_figures(d) -> dict:
 
 def test_a_trust_officer_named_in_a_concern_reads_the_report_as_their_dashboard(personas, client_for):
     from governance import dashboards, reports
-    from governance.register_models import TrusteeReport
+    from governance.models import TrusteeReport
 
     ceo, chair = personas[Role.CEO], personas[Role.CHAIR_OF_TRUSTEES]
     # Another open concern and takedown that everyone counts, and the one naming the chief executive.
@@ -274,7 +274,7 @@ def _naming(user) -> set[str]:
 
 def test_a_report_kept_without_figures_is_not_given_to_a_named_reader(personas, client_for):
     from governance import reports
-    from governance.register_models import TrusteeReport
+    from governance.models import TrusteeReport
 
     ceo = personas[Role.CEO]
     _concern(personas, kind=Kind.STAFF_CONDUCT, named=ceo)
@@ -325,7 +325,7 @@ def test_a_review_of_a_concern_naming_the_officer_is_not_theirs_to_see_or_decide
     from datetime import date
 
     from governance import retention
-    from governance.register_models import RetentionReview
+    from governance.models import RetentionReview
     from tests.factories import PupilFactory
 
     dpo = personas[Role.DATA_PROTECTION_OFFICER]

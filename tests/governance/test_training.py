@@ -6,10 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts import access
 from accounts.roles import Role
 from core.models import Notification
 from governance import training
-from governance.register_models import TrainingSession
+from governance.models import TrainingSession
 
 pytestmark = pytest.mark.django_db
 AUTUMN_DAY = date(2026, 11, 2)
@@ -59,7 +60,7 @@ def test_attendance_takes_only_people_of_the_sessions_school(personas):
 
 def test_the_training_due_reminder_is_sent_once_a_term(personas):
     first = training.training_due_sweep(today=AUTUMN_DAY)
-    assert first == training.staff_of(list(personas.trust.schools.values_list("pk", flat=True))).count()
+    assert first == access.staff_of(list(personas.trust.schools.values_list("pk", flat=True))).count()
     assert training.training_due_sweep(today=AUTUMN_DAY) == 0
     assert Notification.objects.filter(user=personas.a[Role.STAFF], subject__contains="training").count() == 1
     assert training.training_due_sweep(today=date(2027, 1, 10)) == first  # spring term

@@ -8,6 +8,7 @@ import importlib
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.db import OperationalError
 from django.test import Client
 from django.urls import clear_url_caches, reverse
@@ -17,6 +18,8 @@ from accounts.roles import Role
 from core.heartbeat import BEAT, heartbeat_record, task_key
 from core.models import Notification
 from governance.operations import SWEEP_TASK
+from incidents.tasks import escalate_takedowns
+from portal.settings import CELERY_BEAT_SCHEDULE
 from tests.operations.helpers import takedown, waiting_email
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +145,10 @@ def test_metrics_expose_the_same_figures(personas, metrics_on):
     assert lines['portal_overdue_deadlines{kind="decisions"}'] == "0.0"
     assert lines["portal_notifications_waiting"] == "2.0"
     assert 600 <= float(lines["portal_notifications_oldest_waiting_seconds"]) < 660
+
+
+def test_the_watched_sweep_is_the_takedown_escalation_task_beat_runs():
+    """The status page watches the ladder by its task name (governance does not import incidents)."""
+    assert SWEEP_TASK == escalate_takedowns.name
+    assert SWEEP_TASK in current_app.tasks
+    assert SWEEP_TASK in {entry["task"] for entry in CELERY_BEAT_SCHEDULE.values()}

@@ -8,12 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
-from accounts.models import Trust
 from accounts.roles import Action
 from core.audit import audit_record
 from core.models import AuditEntry
 from governance import dashboards
-from governance.register_models import TrusteeReport
+from governance.models import TrusteeReport
 from governance.reports import trustee_report_generate as trustee_report_generate_service
 from governance.reports import trustee_report_pdf_for
 
@@ -22,7 +21,7 @@ DASHBOARD_ACTIONS = (Action.VIEW_DASHBOARD, Action.VIEW_AGGREGATES)
 
 def dashboard_schools(user) -> frozenset:
     """The schools whose aggregate figures the user may see."""
-    return frozenset().union(*(access.schools_for(user, action) for action in DASHBOARD_ACTIONS))
+    return access.schools_for_any(user, *DASHBOARD_ACTIONS)
 
 
 @login_required
@@ -50,8 +49,7 @@ def school_dashboard(request, school_id):
 
 
 def _trusts_reported_to(user) -> list:
-    schools = access.schools_for(user, Action.VIEW_TRUSTEE_REPORTS)
-    return list(Trust.objects.filter(schools__in=schools).distinct())
+    return list(access.trusts_for(user, Action.VIEW_TRUSTEE_REPORTS))
 
 
 @login_required
@@ -77,10 +75,9 @@ def trustee_report_generate(request):
 @access.require(Action.VIEW_TRUSTEE_REPORTS)
 @require_GET
 def trustee_report_download(request, report_id):
-    try:
-        report = TrusteeReport.objects.get(pk=report_id, trust__in=_trusts_reported_to(request.user))
-    except TrusteeReport.DoesNotExist:
-        raise Http404 from None
+    report = access.get_trust_record_for(
+        request.user, TrusteeReport, Action.VIEW_TRUSTEE_REPORTS, pk=report_id
+    )
     content = trustee_report_pdf_for(report=report, reader=request.user)
     if content is None:
         raise Http404

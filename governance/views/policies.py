@@ -4,17 +4,17 @@ of staff reading and acknowledging a version."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access
 from accounts.models import User
-from accounts.roles import SCHOOL_WORKFORCE, Action
+from accounts.roles import Action
 from governance import policies
 from governance.forms import PolicyForm, PolicyVersionForm
-from governance.register_models import Policy, PolicyVersion
+from governance.models import Policy, PolicyVersion
 
 
 def _policy_for(user, policy_id) -> Policy:
@@ -54,14 +54,7 @@ def policy_create(request):
     # staff: never the staff of another school, whose names this user may not see.
     owners = (
         User.objects.filter(is_active=True)
-        .filter(
-            Q(memberships__school__in=schools, memberships__role__in=SCHOOL_WORKFORCE)
-            | Q(
-                memberships__trust_id__in=trust_ids,
-                memberships__school__isnull=True,
-                memberships__role__in=policies.TRUST_STAFF_ROLES,
-            )
-        )
+        .filter(access.staff_q(school_ids=schools, trust_ids=trust_ids, prefix="memberships__"))
         .distinct()
         .order_by("full_name")
     )

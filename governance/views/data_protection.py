@@ -13,7 +13,7 @@ from accounts import access
 from accounts.models import Pupil, Trust
 from accounts.roles import Action
 from governance import retention, subject_access
-from governance.register_models import RetentionReview, record_type_choices
+from governance.models import RetentionReview, record_type_choices
 
 
 class RetentionRuleForm(forms.Form):
@@ -28,9 +28,7 @@ class ReviewDecisionForm(forms.Form):
 
 
 def _trusts(user) -> list[Trust]:
-    return list(
-        Trust.objects.filter(schools__in=access.schools_for(user, Action.MANAGE_RETENTION)).distinct()
-    )
+    return list(access.trusts_for(user, Action.MANAGE_RETENTION))
 
 
 @login_required

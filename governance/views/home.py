@@ -13,8 +13,7 @@ from core import registries
 
 def _heading(user) -> str:
     """The role the person lands as, and where they hold it: "Headteacher – School A"."""
-    role = access.home_role(user)
-    held = [m for m in access.memberships(user) if m.role == role]
+    held = access.memberships_for_home(user)
     if not held:
         return "Your account"
     places = ", ".join(str(m.school or m.trust) for m in held)

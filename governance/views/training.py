@@ -9,7 +9,7 @@ from accounts import access
 from accounts.roles import Action
 from governance import training
 from governance.forms import AttendanceForm, TrainingSessionForm
-from governance.register_models import TrainingSession
+from governance.models import TrainingSession
 
 
 @login_required
@@ -42,9 +42,9 @@ def training_detail(request, session_id):
         request.user, TrainingSession.objects.select_related("school"), Action.MANAGE_POLICIES, pk=session_id
     )
     if session.kind == TrainingSession.Kind.STAFF:
-        people = training.staff_of([session.school_id])
+        people = access.staff_of([session.school_id])
     else:
-        people = training.parents_of(session.school_id)
+        people = access.parents_of(session.school_id)
     attended = set(session.attendance.values_list("user_id", flat=True))
     form = AttendanceForm(request.POST or None, people=people.exclude(pk__in=attended).order_by("full_name"))
     if request.method == "POST" and form.is_valid():

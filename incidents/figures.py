@@ -1,0 +1,132 @@
+"""The incidents app's dashboard figures (core.registries.dashboard_figures): open incidents by
+kind and severity, and takedowns by month with those done inside their deadline.
+
+Each is one query grouped by school, whatever the number of schools. Counted for a viewer, the
+incidents naming them are left out (``access.without_subjects``), as their queue leaves them out,
+so that a concern about a headteacher or a DSL never shows on their own dashboard as "one more
+open incident"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import CharField, Count, F, Q, QuerySet
+from django.db.models.functions import Cast, TruncMonth
+from django.utils import timezone
+
+from accounts import access
+from core.registries import FigureCounts
+from incidents.models import Incident, Kind, Severity, Status, Takedown
+
+# How many months of takedowns the trend shows, this month included.
+TREND_MONTHS = 6
+
+
+def trend_start(today: date) -> date:
+    """The first day of the oldest month in the takedown trend."""
+    months_back = today.year * 12 + today.month - 1 - (TREND_MONTHS - 1)
+    return date(months_back // 12, months_back % 12 + 1, 1)
+
+
+def _since(today: date) -> datetime:
+    return datetime.combine(trend_start(today), time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _month_of(value) -> date:
+    tz = timezone.get_current_timezone()
+    return timezone.localtime(value, tz).date() if isinstance(value, datetime) else value
+
+
+def _seen(queryset: QuerySet, viewer) -> QuerySet:
+    return access.without_subjects(queryset, viewer) if viewer is not None else queryset
+
+
+def open_incident_counts(*, school_ids, viewer, today: date) -> FigureCounts:
+    """Open incidents by school; the chart: by kind (the kinds with one open), by severity."""
+    by_school: dict = defaultdict(lambda: {"open_incidents": 0})
+    by_kind: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        _seen(Incident.objects.filter(school_id__in=school_ids), viewer)
+        .exclude(status=Status.CLOSED)
+        .values("school_id", "kind", "severity")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_school[row["school_id"]]["open_incidents"] += row["n"]
+        by_kind[row["kind"]][row["severity"]] += row["n"]
+    severities = [(value, label) for value, label in Severity.choices]
+    chart = [
+        {
+            "kind": kind,
+            "label": Kind(kind).label,
+            "counts": [by_kind[kind].get(value, 0) for value, _ in severities],
+            "total": sum(by_kind[kind].values()),
+        }
+        for kind in Kind.values
+        if kind in by_kind
+    ]
+    return FigureCounts(by_school=dict(by_school), chart=chart, columns=severities)
+
+
+def takedown_counts(*, school_ids, viewer, today: date) -> FigureCounts:
+    """Takedowns opened in the trend's months, and those done inside their deadline, by school;
+    the chart: every month of the trend, oldest first (``month``, ``takedowns``, ``in_time``)."""
+    tz = timezone.get_current_timezone()
+    by_school: dict = defaultdict(lambda: {"takedowns": 0, "takedowns_in_time": 0})
+    trend: dict[date, list[int]] = {}
+    for row in (
+        _seen(Takedown.objects.filter(school_id__in=school_ids, opened_at__gte=_since(today)), viewer)
+        .annotate(month=TruncMonth("opened_at", tzinfo=tz))
+        .values("school_id", "month")
+        .annotate(
+            n=Count("id"),
+            in_time=Count("id", filter=Q(removed_at__isnull=False, removed_at__lte=F("deadline"))),
+        )
+        .order_by()
+    ):
+        by_school[row["school_id"]]["takedowns"] += row["n"]
+        by_school[row["school_id"]]["takedowns_in_time"] += row["in_time"]
+        counts = trend.setdefault(_month_of(row["month"]), [0, 0])
+        counts[0] += row["n"]
+        counts[1] += row["in_time"]
+    chart = []
+    cursor = trend_start(today)
+    while cursor <= today:
+        done, in_time = trend.get(cursor, [0, 0])
+        chart.append({"month": cursor, "takedowns": done, "in_time": in_time})
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return FigureCounts(by_school=dict(by_school), chart=chart)
+
+
+def counted_incidents(*, school_ids, today: date) -> dict[str, dict]:
+    """Every incident that the two figures count for no particular viewer, with what it adds to
+    them: its school, its kind and severity if it is open, and the month and timeliness of each of
+    its takedowns in the trend. A stored report keeps this beside its figures, so that a reader
+    later named in one of these incidents is shown the figures without it."""
+    tz = timezone.get_current_timezone()
+    counted: dict[str, dict] = {}
+    for pk, school_id, kind, severity in (
+        Incident.objects.filter(school_id__in=school_ids)
+        .exclude(status=Status.CLOSED)
+        .values_list("pk", "school_id", "kind", "severity")
+    ):
+        counted[str(pk)] = {"school": str(school_id), "open": [kind, severity], "takedowns": []}
+    for incident_id, school_id, month, removed_at, deadline in (
+        Takedown.objects.filter(school_id__in=school_ids, opened_at__gte=_since(today))
+        .annotate(month=TruncMonth("opened_at", tzinfo=tz))
+        .values_list("incident_id", "school_id", "month", "removed_at", "deadline")
+    ):
+        row = counted.setdefault(str(incident_id), {"school": str(school_id), "open": None, "takedowns": []})
+        in_time = removed_at is not None and removed_at <= deadline
+        row["takedowns"].append([_month_of(month).isoformat(), in_time])
+    return counted
+
+
+def incidents_naming(*, user, school_ids) -> set[str]:
+    """The ids, as text, of the incidents of these schools that name the user."""
+    return set(
+        Incident.objects.filter(Incident.subject_exclusion_q(user), school_id__in=school_ids)
+        .annotate(key=Cast("pk", CharField()))
+        .values_list("key", flat=True)
+    )
