@@ -6,8 +6,9 @@ class ApprovalsConfig(AppConfig):
     verbose_name = "Approvals and official accounts"
 
     def ready(self) -> None:
-        # The app's modules are imported once the app registry is ready, as Django requires.
-        from approvals import registrations, signals
+        # The app's modules are imported once the app registry is ready, as Django requires; the
+        # kinds of request are declared (registered) on import.
+        from approvals import kinds, registrations, signals  # noqa: F401
 
         signals.connect()
         registrations.register()

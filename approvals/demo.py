@@ -18,7 +18,6 @@ from django.utils import timezone
 from accounts.models import Pupil, School, User
 from accounts.roles import Role
 from approvals import services
-from approvals.blocked import APPLIED, blocked_filter_record
 from approvals.models import (
     ApprovalRequest,
     BlockedContentRequest,
@@ -29,9 +28,11 @@ from approvals.models import (
     OfficialAccount,
     Platform,
     PostRequest,
+    RequestType,
     SiteCreationRequest,
 )
-from approvals.posts import name_in_text, post_media_add, surname_parts
+from approvals.selectors import name_in_text, surname_parts
+from approvals.services.blocked import APPLIED
 
 
 def seed_demo_records(data) -> None:
@@ -78,7 +79,7 @@ def _site(people: _People, school: School, *, requester: User, admins: list[User
     return services.request_create(
         user=requester,
         school=school,
-        type_="site_creation",
+        type_=RequestType.SITE_CREATION,
         title=detail.make_title(),
         detail=detail,
         after_save=related,
@@ -234,12 +235,12 @@ def _post_waiting(people: _People, school: School, account: OfficialAccount, pup
     def related(saved: PostRequest) -> None:
         saved.pupils.set(shown)
         photo = SimpleUploadedFile("cross-country.png", _playing_field_png(), content_type="image/png")
-        post_media_add(user=people.staff1, post=saved, files=[photo])
+        services.post_media_add(user=people.staff1, post=saved, files=[photo])
 
     services.request_create(
         user=people.staff1,
         school=school,
-        type_="post",
+        type_=RequestType.POST,
         title=detail.make_title(),
         detail=detail,
         after_save=related,
@@ -264,7 +265,7 @@ def _blocked_access_open(people: _People, school: School, short: str) -> None:
     request = services.request_create(
         user=people.staff2,
         school=school,
-        type_="blocked_content",
+        type_=RequestType.BLOCKED_CONTENT,
         title=detail.make_title(),
         detail=detail,
     )
@@ -281,7 +282,7 @@ def _blocked_access_open(people: _People, school: School, short: str) -> None:
         step_name="head_approve",
         comment="Approved for this week's history lessons.",
     )
-    blocked_filter_record(
+    services.blocked_filter_record(
         user=people.ict,
         request=request,
         change=APPLIED,
@@ -303,7 +304,7 @@ def _connection_waiting(people: _People, school: School, short: str) -> None:
     services.request_create(
         user=people.staff2,
         school=school,
-        type_="connection",
+        type_=RequestType.CONNECTION,
         title=detail.make_title(),
         detail=detail,
     )
@@ -325,7 +326,7 @@ def _branding_waiting(people: _People, school: School, short: str, slug: str) ->
     services.request_create(
         user=people.marketing,
         school=school,
-        type_="branding",
+        type_=RequestType.BRANDING,
         title=detail.make_title(),
         detail=detail,
     )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts import access
 from accounts.roles import Action
 from approvals import demo
-from approvals.models import ApprovalRequest, ConnectionRequest, PostRequest, PostTakedownTask
+from approvals.models import ApprovalRequest, ConnectionRequest, PostRequest, PostTakedownTask, RequestType
 from approvals.models.choices import PostPurpose
 from core import registries
 from core.calendar import reached_by, years_after
@@ -138,7 +138,7 @@ def requests_due(trust, years: int, today) -> list[registries.Due]:
         ApprovalRequest.objects.filter(
             school__trust=trust,
             created_at__date__lte=reached_by(today, years),
-            type__in=("post", "connection"),
+            type__in=(RequestType.POST, RequestType.CONNECTION),
         )
         .filter(Q(post__pupils__isnull=False) | Q(connection__pupil__isnull=False))
         .distinct()

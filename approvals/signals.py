@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from approvals.posts import post_takedowns_open
+from approvals.services.posts import post_takedowns_open
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,13 @@
 
 from celery import shared_task
 
-from approvals.accounts import account_review_sweep
-from approvals.blocked import (
+from approvals.services import (
+    account_review_sweep,
     blocked_access_ending_sweep,
     blocked_access_expiry_sweep,
     blocked_filter_reminder_sweep,
+    waiting_decisions_sweep,
 )
-from approvals.reminders import waiting_decisions_sweep
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -1,21 +1,31 @@
-"""Each kind of request declared once: its steps, who may take each (an Action from the role table),
-and the guards that must hold. approvals.services moves every kind with the same code, so adding a
-kind of request is declaring a ``Workflow`` here and its detail model and form, nothing more.
+"""What a kind of request is: its steps, who may take each (an Action from the role table), the
+guards that must hold, and everything else that differs between kinds (its detail model, its forms,
+its signed PDF, what its case page adds and what approval sets going). Each kind is declared once,
+as a ``Workflow`` in approvals.kinds; approvals.services moves every kind with the same code, and
+views, the PDF and the reminders read the declaration, never a table keyed by the type.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from accounts.roles import Action
-from approvals.accounts import official_account_from_site_request
-from approvals.blocked import blocked_access_close, blocked_access_open
-from approvals.models import ApprovalRequest, State
-from approvals.posts import post_approval_problems
+from approvals.models.choices import RequestType
 
-Guard = Callable[[ApprovalRequest], "str | None"]
-Applies = Callable[[ApprovalRequest], bool]
+if TYPE_CHECKING:
+    from django.db import models
+
+    from accounts.models import User
+    from approvals.models import ApprovalRequest
+
+Guard = Callable[["ApprovalRequest"], "str | None"]
+Applies = Callable[["ApprovalRequest"], bool]
+# Runs inside the transaction that moves the request: (request, the person moving it).
+Hook = Callable[["ApprovalRequest", "User"], None]
+# What the case page adds for this kind: called with user, request, detail and the bound forms
+# of a failed post (by context name), returns more context.
+PageHook = Callable[..., Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,8 @@ class Step:
     to_state: str
     action: str
     role_label: str
+    # What the approver's signature means on the signed PDF, in the paper form's words.
+    statement: str
     applies: Applies | None = None  # False: the step is not part of this request's path
     guard: Guard | None = None  # a message: the step may not be taken now, and why
     comment_required: bool = False
@@ -35,17 +47,35 @@ class Step:
 
 @dataclass(frozen=True)
 class Workflow:
-    type: str
-    label: str
-    detail_related_name: str
+    """One kind of request, declared once: its type (the label comes with it), the detail model that
+    holds its form's fields, its steps, the forms to ask and to decide, the signed PDF's title, and
+    the hooks that make it different from the others."""
+
+    type: RequestType
+    detail_model: type[models.Model]
     steps: tuple[Step, ...]
+    # The form to ask for it and to change it (a RequestForm), and the decider's form (a DecisionForm).
+    request_form: type
+    decision_form: type
+    pdf_title: str
     # Called inside the transaction that approves the request (e.g. to create the official account).
-    on_approved: Callable | None = None
+    on_approved: Hook | None = None
     # Called inside the transaction that sends an approved request back for decision (an edit):
     # whatever the approval allowed must stop (e.g. blocked-content access ends at once).
-    on_reopened: Callable | None = None
+    on_reopened: Hook | None = None
+    # What the case page shows besides the form's rows, the timeline and the decision.
+    page: PageHook | None = None
     # Who may see a school's requests of this kind without being on the path (besides the requester).
     viewer_actions: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def label(self) -> str:
+        return RequestType(self.type).label
+
+    @property
+    def detail_related_name(self) -> str:
+        """The name under which a request reaches its detail record (``request.site_creation``)."""
+        return self.detail_model._meta.get_field("request").remote_field.related_name
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -76,204 +106,16 @@ _REGISTRY: dict[str, Workflow] = {}
 
 
 def register(workflow: Workflow) -> Workflow:
-    """Declare a kind of request."""
+    """Declare a kind of request (approvals.kinds, imported when the app is ready)."""
     _REGISTRY[workflow.type] = workflow
     return workflow
 
 
 def get_workflow(type_: str) -> Workflow:
+    """The declaration of a kind of request."""
     return _REGISTRY[type_]
 
 
 def all_workflows() -> list[Workflow]:
+    """Every kind of request, in the order declared."""
     return list(_REGISTRY.values())
-
-
-# Approval by the marketing officer, then the headteacher; a trust-branded account also needs the
-# director of marketing between the two (004 §2, App. C; 000 §4.8, §9.4).
-def is_trust_branded(request: ApprovalRequest) -> bool:
-    return bool(getattr(request.detail, "trust_branded", False))
-
-
-def needs_dsl(request: ApprovalRequest) -> bool:
-    return bool(getattr(request.detail, "sensitive_category", False))
-
-
-MARKETING = Step(
-    name="marketing_approve",
-    label="Approve as marketing officer",
-    from_states=(State.SUBMITTED,),
-    to_state=State.MARKETING_APPROVED,
-    action=Action.DECIDE_AS_MARKETING,
-    role_label="Marketing officer",
-)
-
-
-def _head_is_next(request: ApprovalRequest) -> bool:
-    # While a trust-branded account waits for the director, it is not yet the headteacher's turn
-    # (so the headteacher is neither notified nor shown it in the inbox too early).
-    return not (is_trust_branded(request) and request.state != State.DIRECTOR_APPROVED)
-
-
-HEAD_AFTER_MARKETING = Step(
-    name="head_approve",
-    label="Approve as headteacher",
-    from_states=(State.MARKETING_APPROVED, State.DIRECTOR_APPROVED),
-    to_state=State.APPROVED,
-    action=Action.DECIDE_AS_HEADTEACHER,
-    role_label="Headteacher",
-    applies=_head_is_next,
-    guard=lambda r: (
-        "The director of marketing must approve a trust-branded account first."
-        if is_trust_branded(r) and r.state != State.DIRECTOR_APPROVED
-        else None
-    ),
-)
-DIRECTOR_AFTER_MARKETING = Step(
-    name="director_approve",
-    label="Approve as director of marketing",
-    from_states=(State.MARKETING_APPROVED,),
-    to_state=State.DIRECTOR_APPROVED,
-    action=Action.DECIDE_AS_DIRECTOR_OF_MARKETING,
-    role_label="Director of marketing and communications",
-    applies=is_trust_branded,
-)
-
-
-def _create_official_account(request: ApprovalRequest, by) -> None:
-    official_account_from_site_request(request=request, by=by)
-
-
-SITE_CREATION = register(
-    Workflow(
-        type="site_creation",
-        label="Social media site creation approval",
-        detail_related_name="site_creation",
-        steps=(MARKETING, DIRECTOR_AFTER_MARKETING, HEAD_AFTER_MARKETING),
-        on_approved=_create_official_account,
-    )
-)
-
-BRANDING = register(
-    Workflow(
-        type="branding",
-        label="Branding request",
-        detail_related_name="branding",
-        steps=(
-            Step(
-                name="director_approve",
-                label="Approve as director of marketing",
-                from_states=(State.SUBMITTED,),
-                to_state=State.DIRECTOR_APPROVED,
-                action=Action.DECIDE_AS_DIRECTOR_OF_MARKETING,
-                role_label="Director of marketing and communications",
-            ),
-            Step(
-                name="head_approve",
-                label="Approve as headteacher",
-                from_states=(State.DIRECTOR_APPROVED,),
-                to_state=State.APPROVED,
-                action=Action.DECIDE_AS_HEADTEACHER,
-                role_label="Headteacher",
-            ),
-        ),
-    )
-)
-
-CONNECTION = register(
-    Workflow(
-        type="connection",
-        label="Connection request",
-        detail_related_name="connection",
-        steps=(
-            Step(
-                name="head_approve",
-                label="Approve as headteacher",
-                from_states=(State.SUBMITTED,),
-                to_state=State.APPROVED,
-                action=Action.DECIDE_AS_HEADTEACHER,
-                role_label="Headteacher",
-                comment_required=True,
-            ),
-        ),
-    )
-)
-
-
-def _open_blocked_access(request: ApprovalRequest, by) -> None:
-    blocked_access_open(request=request, by=by)
-
-
-def _close_blocked_access(request: ApprovalRequest, by) -> None:
-    blocked_access_close(request=request, by=by, reason="The request was changed after it was approved.")
-
-
-BLOCKED_CONTENT = register(
-    Workflow(
-        type="blocked_content",
-        label="Blocked content access request",
-        detail_related_name="blocked_content",
-        steps=(
-            Step(
-                name="ict_assess",
-                label="Record the ICT assessment",
-                from_states=(State.SUBMITTED,),
-                to_state=State.ICT_ASSESSED,
-                action=Action.RECORD_ICT_ACTIONS,
-                role_label="ICT technician",
-                comment_required=True,
-            ),
-            Step(
-                name="dsl_agree",
-                label="Agree as Designated Safeguarding Lead",
-                from_states=(State.ICT_ASSESSED,),
-                to_state=State.DSL_AGREED,
-                action=Action.TRIAGE_INCIDENTS,
-                role_label="Designated Safeguarding Lead",
-                applies=needs_dsl,
-            ),
-            Step(
-                name="head_approve",
-                label="Approve as headteacher",
-                from_states=(State.ICT_ASSESSED, State.DSL_AGREED),
-                to_state=State.APPROVED,
-                action=Action.DECIDE_AS_HEADTEACHER,
-                role_label="Headteacher",
-                comment_required=True,
-                applies=lambda r: not (needs_dsl(r) and r.state != State.DSL_AGREED),
-                guard=lambda r: (
-                    "A site in a sensitive category needs the Designated Safeguarding Lead's agreement first."
-                    if needs_dsl(r) and r.state != State.DSL_AGREED
-                    else None
-                ),
-            ),
-        ),
-        on_approved=_open_blocked_access,
-        on_reopened=_close_blocked_access,
-    )
-)
-
-
-def _post_guard(request: ApprovalRequest) -> str | None:
-    problems = post_approval_problems(request.detail)
-    return " ".join(problems) if problems else None
-
-
-POST = register(
-    Workflow(
-        type="post",
-        label="Post approval",
-        detail_related_name="post",
-        steps=(
-            Step(
-                name="marketing_approve",
-                label="Approve the post",
-                from_states=(State.SUBMITTED,),
-                to_state=State.APPROVED,
-                action=Action.DECIDE_AS_MARKETING,
-                role_label="Marketing officer",
-                guard=_post_guard,
-            ),
-        ),
-    )
-)

@@ -23,7 +23,6 @@ def workforce(school) -> forms.models.QuerySet:
 class RequestForm(forms.ModelForm):
     """What every kind's form shares: the requester and school, sections, and saving related rows."""
 
-    type: str = ""
     intro: str = ""
     policy: str = ""
     # (heading, field names): the page shows the fields under a heading per section.
@@ -31,7 +30,7 @@ class RequestForm(forms.ModelForm):
     # Fields that are dates people type: must not be in the past when typed or changed.
     future_dates: dict[str, str] = {}
 
-    def __init__(self, *args, user: User, school, **kwargs):
+    def __init__(self, *args, user: User, school, type_: str, **kwargs):
         self.user = user
         self.school = school
         super().__init__(*args, **kwargs)
@@ -40,7 +39,7 @@ class RequestForm(forms.ModelForm):
                 field.error_messages["required"] = required_message(field)
         if self.instance._state.adding:
             # The model's own checks read the request's school and requester before it exists.
-            self.instance.request = ApprovalRequest(school=school, requester=user, type=self.type)
+            self.instance.request = ApprovalRequest(school=school, requester=user, type=type_)
 
     def section_fields(self):
         """(heading, bound fields) for each section, then any field no section names."""

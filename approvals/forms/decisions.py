@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from approvals.models import CRITERIA_FIELDS, POST_CRITERIA, OfficialAccount
-from approvals.posts import post_criteria_confirm
+from approvals.services.posts import post_criteria_confirm
 from approvals.workflows import REJECT, RETURN
 
 COMMENT_HELP = "Your reasons. Required when you return or reject a request, and for some decisions."
@@ -73,14 +73,6 @@ class PostDecisionForm(DecisionForm):
         post_criteria_confirm(
             user=user, post=self.request_obj.post, values={name: name in chosen for name in CRITERIA_FIELDS}
         )
-
-
-DECISION_FORMS: dict[str, type[DecisionForm]] = {"post": PostDecisionForm}
-
-
-def decision_form_for(type_: str) -> type[DecisionForm]:
-    """The decision form of a kind of request (most kinds need only the decision and a comment)."""
-    return DECISION_FORMS.get(type_, DecisionForm)
 
 
 class CommentForm(forms.Form):

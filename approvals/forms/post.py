@@ -13,12 +13,11 @@ from accounts.roles import Action
 from approvals.forms.base import RequestForm, is_uuid
 from approvals.forms.fields import MultipleFileField, PupilsChoice
 from approvals.models import OfficialAccount, PostMedia, PostRequest
-from approvals.posts import check_post_media, post_media_add, post_media_remove
+from approvals.services.posts import check_post_media, post_media_add, post_media_remove
 from core.forms import date_field
 
 
 class PostForm(RequestForm):
-    type = "post"
     intro = (
         "Posts on the school's accounts are approved by the marketing officer before they are posted. Every "
         "pupil shown must have photo consent for this use. Use first names or initials only, never a pupil's "

@@ -1,4 +1,5 @@
-"""The form of each kind of request, looked up by its type: one generic set of views serves them all.
+"""The form of each kind of request (named by its declaration in approvals.kinds): one generic set of
+views serves them all.
 
 Each form edits its detail model (approvals.models), whose ``clean`` runs as part of the form's
 validation, so a rule broken shows next to its field. Many-to-many fields and files are saved by
@@ -11,9 +12,8 @@ from django import forms
 
 from accounts.models import ParentLink, Pupil, User
 from accounts.roles import Action
-from approvals.forms.base import RequestForm, initial_from, workforce
+from approvals.forms.base import RequestForm, workforce
 from approvals.forms.fields import PeopleChoice, PersonChoice
-from approvals.forms.post import PostForm
 from approvals.models import (
     BlockedContentRequest,
     BrandingRequest,
@@ -36,7 +36,6 @@ def _groups_field(label: str) -> forms.MultipleChoiceField:
 
 
 class SiteCreationForm(RequestForm):
-    type = "site_creation"
     intro = (
         "Use of social media on behalf of the school must be approved before a site is set up. The "
         "marketing officer approves the aims, content and use of the school brand, then the headteacher "
@@ -190,7 +189,6 @@ class SiteCreationForm(RequestForm):
 
 
 class BrandingForm(RequestForm):
-    type = "branding"
     intro = (
         "Permission is needed before trust or school branding is used in any form of social media. The "
         "director of marketing and communications decides first, then the headteacher."
@@ -217,7 +215,6 @@ class BrandingForm(RequestForm):
 
 
 class ConnectionForm(RequestForm):
-    type = "connection"
     intro = (
         "Staff must not make or accept invitations to connect with pupils or parents on social media "
         "unless there is a legitimate school reason, approved by the headteacher before the invitation is "
@@ -285,7 +282,6 @@ class ConnectionForm(RequestForm):
 
 
 class BlockedContentForm(RequestForm):
-    type = "blocked_content"
     intro = (
         "Ask for access to a site the school's filter blocks. The ICT technician assesses the request and "
         "the headteacher decides. Access is approved for a set time and ends by itself."
@@ -327,16 +323,3 @@ class BlockedContentForm(RequestForm):
             "site_content": "What the site contains.",
             "risks_and_controls": "What could go wrong, and how you will prevent it (supervision, limits).",
         }
-
-
-KIND_FORMS: dict[str, type[RequestForm]] = {
-    form.type: form for form in (SiteCreationForm, BrandingForm, ConnectionForm, BlockedContentForm, PostForm)
-}
-
-
-def form_for(type_: str) -> type[RequestForm]:
-    """The form of a kind of request."""
-    return KIND_FORMS[type_]
-
-
-__all__ = ["KIND_FORMS", "RequestForm", "form_for", "initial_from"]

@@ -2,7 +2,7 @@
 
 import approvals.models.details
 import approvals.models.posts
-import approvals.validators
+import approvals.models.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 import uuid
@@ -104,10 +104,10 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('platform', models.CharField(choices=[('facebook', 'Facebook'), ('instagram', 'Instagram'), ('x', 'X (Twitter)'), ('tiktok', 'TikTok'), ('youtube', 'YouTube'), ('linkedin', 'LinkedIn'), ('threads', 'Threads'), ('whatsapp', 'WhatsApp'), ('blog', 'Blog or website'), ('other', 'Other')], max_length=20)),
-                ('handle', models.CharField(max_length=300, validators=[approvals.validators.validate_handle], verbose_name='Handle or web address')),
+                ('handle', models.CharField(max_length=300, validators=[approvals.models.validators.validate_handle], verbose_name='Handle or web address')),
                 ('purpose', models.TextField()),
                 ('official_email', models.EmailField(max_length=254, verbose_name='Linked official email address')),
-                ('credentials_location', models.CharField(max_length=200, validators=[approvals.validators.validate_not_password], verbose_name='Where the sign-in details are kept')),
+                ('credentials_location', models.CharField(max_length=200, validators=[approvals.models.validators.validate_not_password], verbose_name='Where the sign-in details are kept')),
                 ('trust_branded', models.BooleanField(default=False)),
                 ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('closed', 'Closed')], default='active', max_length=10)),
                 ('status_reason', models.TextField(blank=True)),
@@ -249,9 +249,9 @@ class Migration(migrations.Migration):
                 ('parental_consent', models.TextField(blank=True, verbose_name='If contributors include pupils, how do you propose to inform and obtain the consent of parents or responsible adults?')),
                 ('security_measures', models.TextField(verbose_name="What security measures will you take to prevent unwanted or unsuitable individuals from contributing or becoming 'friends' and 'followers' of the site?")),
                 ('platform', models.CharField(choices=[('facebook', 'Facebook'), ('instagram', 'Instagram'), ('x', 'X (Twitter)'), ('tiktok', 'TikTok'), ('youtube', 'YouTube'), ('linkedin', 'LinkedIn'), ('threads', 'Threads'), ('whatsapp', 'WhatsApp'), ('blog', 'Blog or website'), ('other', 'Other')], max_length=20, verbose_name='Platform')),
-                ('handle', models.CharField(max_length=300, validators=[approvals.validators.validate_handle], verbose_name='Proposed handle or web address')),
+                ('handle', models.CharField(max_length=300, validators=[approvals.models.validators.validate_handle], verbose_name='Proposed handle or web address')),
                 ('official_email', models.EmailField(max_length=254, verbose_name='Official school or trust email address the account is linked to')),
-                ('credentials_location', models.CharField(help_text='For example “Trust password manager, vault Marketing”. Never the password itself.', max_length=200, validators=[approvals.validators.validate_not_password], verbose_name='Where the sign-in details will be kept')),
+                ('credentials_location', models.CharField(help_text='For example “Trust password manager, vault Marketing”. Never the password itself.', max_length=200, validators=[approvals.models.validators.validate_not_password], verbose_name='Where the sign-in details will be kept')),
                 ('trust_branded', models.BooleanField(default=False, verbose_name="The site uses the trust's name or branding")),
                 ('administrators', models.ManyToManyField(related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Names of administrators')),
                 ('authorised_posters', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Other staff authorised to post')),

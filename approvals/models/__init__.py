@@ -2,7 +2,7 @@
 posts) and the official accounts register (register)."""
 
 from approvals.models.blocked import BlockedContentRequest
-from approvals.models.choices import Brand, Group, Platform, PostPurpose
+from approvals.models.choices import Brand, Group, Platform, PostPurpose, RequestType
 from approvals.models.core import (
     FINAL_STATES,
     ApprovalReminder,
@@ -35,6 +35,7 @@ __all__ = [
     "PostPurpose",
     "PostRequest",
     "PostTakedownTask",
+    "RequestType",
     "SiteCreationRequest",
     "State",
 ]

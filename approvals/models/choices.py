@@ -3,6 +3,16 @@
 from django.db import models
 
 
+class RequestType(models.TextChoices):
+    """The kinds of request, each declared once in approvals.kinds (its steps, forms, PDF and hooks)."""
+
+    SITE_CREATION = "site_creation", "Social media site creation approval"
+    BRANDING = "branding", "Branding request"
+    CONNECTION = "connection", "Connection request"
+    BLOCKED_CONTENT = "blocked_content", "Blocked content access request"
+    POST = "post", "Post approval"
+
+
 class Platform(models.TextChoices):
     FACEBOOK = "facebook", "Facebook"
     INSTAGRAM = "instagram", "Instagram"

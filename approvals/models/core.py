@@ -1,5 +1,5 @@
-"""Approvals: one request record and one timeline for every kind of request (approvals.workflows
-declares each kind's states and steps). Each kind keeps its own form fields in a detail model
+"""Approvals: one request record and one timeline for every kind of request (approvals.kinds
+declares each kind's steps, forms and hooks). Each kind keeps its own form fields in a detail model
 (approvals.models.details, .blocked and .posts) linked one-to-one to its ``ApprovalRequest``."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from django.db import models
 
 from accounts import access
 from accounts.models import School
+from approvals.models.choices import RequestType
 from core.models import AppendOnlyModel, SentOnce
 
 
@@ -39,7 +40,7 @@ class ApprovalRequestQuerySet(models.QuerySet):
 class ApprovalRequest(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=20, unique=True)
-    type = models.CharField(max_length=30, db_index=True)
+    type = models.CharField(max_length=30, choices=RequestType.choices, db_index=True)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="approval_requests")
     title = models.CharField(max_length=200)
     requester = models.ForeignKey(
@@ -68,7 +69,8 @@ class ApprovalRequest(models.Model):
 
     @property
     def workflow(self):
-        # Here, not at the top: the workflows name this model's detail models and services.
+        # Here, not at the top: the declarations (approvals.kinds) name this model, its detail models,
+        # forms and services, and are registered only once the app is ready.
         from approvals.workflows import get_workflow
 
         return get_workflow(self.type)

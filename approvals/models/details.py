@@ -21,7 +21,7 @@ from accounts.models import ParentLink, Pupil
 from accounts.roles import Action
 from approvals.models.choices import Brand, Group, Platform
 from approvals.models.core import ApprovalRequest
-from approvals.validators import validate_handle, validate_not_password
+from approvals.models.validators import validate_handle, validate_not_password
 from core.dates import long_date, long_datetime
 
 

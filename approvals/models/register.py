@@ -15,7 +15,7 @@ from accounts import access
 from accounts.models import Pupil, School
 from approvals.models.choices import Platform, PostPurpose
 from approvals.models.core import ApprovalRequest
-from approvals.validators import validate_handle, validate_not_password
+from approvals.models.validators import validate_handle, validate_not_password
 from core.models import SentOnce
 
 

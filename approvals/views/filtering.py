@@ -13,7 +13,6 @@ from accounts.roles import Action
 from approvals import selectors
 from approvals.forms.decisions import FilteringReviewForm
 from approvals.pdf import filtering_review_pdf as render_pdf
-from approvals.reports import filtering_review_csv, filtering_review_rows, recent_academic_years
 from core.audit import audit_record
 from core.models import AuditEntry
 
@@ -29,7 +28,7 @@ def filter_changes(request):
 def _review_choice(request):
     """The school and academic year asked for (the first school and this year when not given)."""
     schools = list(access.schools_queryset(request.user, Action.VIEW_DASHBOARD).order_by("name"))
-    years = recent_academic_years()
+    years = selectors.recent_academic_years()
     form = FilteringReviewForm(request.GET or None, schools=schools, years=years)
     school, year = schools[0], years[0]
     if form.is_valid():
@@ -48,7 +47,7 @@ def _review_choice(request):
 def filtering_review(request):
     """The review pack on screen, with its PDF and CSV."""
     form, school, year = _review_choice(request)
-    rows = filtering_review_rows(school=school, year=year)
+    rows = selectors.filtering_review_rows(school=school, year=year)
     context = {"form": form if form.is_bound else None, "choice_form": form, "school": school, "year": year,
                "rows": rows}  # fmt: skip
     return render(request, "approvals/filtering_review.html", context)
@@ -76,7 +75,7 @@ def _download(request, school, year: str, fmt: str, content: bytes | str, conten
 def filtering_review_pdf(request):
     """The review pack as a PDF."""
     _form, school, year = _review_choice(request)
-    rows = filtering_review_rows(school=school, year=year)
+    rows = selectors.filtering_review_rows(school=school, year=year)
     return _download(
         request, school, year, "pdf", render_pdf(school=school, year=year, rows=rows), "application/pdf"
     )
@@ -88,5 +87,7 @@ def filtering_review_pdf(request):
 def filtering_review_csv_view(request):
     """The review pack as CSV."""
     _form, school, year = _review_choice(request)
-    rows = filtering_review_rows(school=school, year=year)
-    return _download(request, school, year, "csv", filtering_review_csv(rows), "text/csv; charset=utf-8")
+    rows = selectors.filtering_review_rows(school=school, year=year)
+    return _download(
+        request, school, year, "csv", selectors.filtering_review_csv(rows), "text/csv; charset=utf-8"
+    )

@@ -12,10 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
 from accounts.roles import Action
-from approvals.accounts import account_review_done, account_set_status, accounts_visible_to
+from approvals import selectors, services
 from approvals.forms.decisions import AccountReviewForm, AccountStatusForm, TakedownDoneForm
 from approvals.models import OfficialAccount, PostTakedownTask
-from approvals.posts import post_takedown_done
 from approvals.views.requests import add_errors
 from core.dates import long_date
 
@@ -26,7 +25,7 @@ from core.dates import long_date
 def account_list(request):
     """The school's official social media accounts: only these are the school's (004 §2)."""
     status = request.GET.get("status") if request.GET.get("status") in OfficialAccount.Status.values else None
-    accounts = accounts_visible_to(user=request.user, status=status)
+    accounts = selectors.accounts_visible_to(user=request.user, status=status)
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -82,7 +81,7 @@ def account_status(request, account_id):
     form = AccountStatusForm(request.POST, account=account)
     if form.is_valid():
         try:
-            account = account_set_status(
+            account = services.account_set_status(
                 user=request.user,
                 account=account,
                 status=form.cleaned_data["status"],
@@ -106,7 +105,9 @@ def account_review(request, account_id):
     form = AccountReviewForm(request.POST)
     if form.is_valid():
         try:
-            account = account_review_done(user=request.user, account=account, note=form.cleaned_data["note"])
+            account = services.account_review_done(
+                user=request.user, account=account, note=form.cleaned_data["note"]
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -147,7 +148,7 @@ def takedown_done(request, task_id):
     form = TakedownDoneForm(request.POST)
     if form.is_valid():
         try:
-            post_takedown_done(user=request.user, task=task, note=form.cleaned_data["note"])
+            services.post_takedown_done(user=request.user, task=task, note=form.cleaned_data["note"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -1,5 +1,5 @@
-"""One set of views for every kind of request: the kind's form and decision form are looked up by
-its type (approvals.forms), its steps by its workflow (approvals.workflows)."""
+"""One set of views for every kind of request: the kind's forms, steps and what its case page adds
+come from its declaration (approvals.kinds), read through ``request.workflow``."""
 
 from __future__ import annotations
 
@@ -15,12 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.roles import Action
 from approvals import selectors, services
-from approvals.blocked import blocked_filter_record
-from approvals.forms.decisions import CommentForm, FilterRecordForm, TakedownDoneForm, decision_form_for
-from approvals.forms.requests import form_for, initial_from
-from approvals.models import FINAL_STATES, PostMedia, State
+from approvals.forms.base import initial_from
+from approvals.forms.decisions import CommentForm, FilterRecordForm
+from approvals.models import FINAL_STATES, RequestType, State
 from approvals.pdf import request_pdf as render_pdf
-from approvals.posts import check_post
 from approvals.workflows import REJECT, RETURN, all_workflows, get_workflow
 from core.audit import audit_record
 from core.dates import long_datetime
@@ -101,12 +99,13 @@ def request_create(request, kind: str):
     school, schools = _school_for_new(request)
     if school is None:
         return render(request, "approvals/choose_school.html", {"workflow": workflow, "schools": schools})
-    form_class = form_for(kind)
-    form = form_class(request.POST or None, request.FILES or None, user=request.user, school=school)
+    form_class = workflow.request_form
+    kwargs = {"user": request.user, "school": school, "type_": workflow.type}
+    form = form_class(request.POST or None, request.FILES or None, **kwargs)
     if request.method == "POST":
         if "list_pupils" in request.POST:
             # Listing another class's pupils keeps everything typed and shows no errors yet.
-            form = form_class(initial=initial_from(form), user=request.user, school=school)
+            form = form_class(initial=initial_from(form), **kwargs)
         elif form.is_valid():
             submit = "save_draft" not in request.POST
             try:
@@ -143,14 +142,12 @@ def request_edit(request, request_id):
             request, "A rejected or withdrawn request cannot be changed. Make a new request instead."
         )
         return redirect("approvals:detail", request_id=obj.pk)
-    form_class = form_for(obj.type)
-    form = form_class(request.POST or None, request.FILES or None, instance=obj.detail, user=request.user,
-                      school=obj.school)  # fmt: skip
+    form_class = obj.workflow.request_form
+    kwargs = {"instance": obj.detail, "user": request.user, "school": obj.school, "type_": obj.type}
+    form = form_class(request.POST or None, request.FILES or None, **kwargs)
     if request.method == "POST":
         if "list_pupils" in request.POST:
-            form = form_class(
-                initial=initial_from(form), instance=obj.detail, user=request.user, school=obj.school
-            )
+            form = form_class(initial=initial_from(form), **kwargs)
         elif form.is_valid():
             was = obj.state
             try:
@@ -214,12 +211,13 @@ def request_withdraw(request, request_id):
 # --- the case page and decisions ---------------------------------------------------------------
 
 
-def _detail_context(request, obj, *, decision_form=None, filter_form=None) -> dict:
+def _detail_context(request, obj, *, decision_form=None, **forms) -> dict:
+    """The case page; ``forms`` are bound forms of a failed post, for the kind's own part of the page."""
     user = request.user
     detail = obj.detail
-    available = services.available_steps(user, obj)
+    available = selectors.available_steps(user, obj)
     if decision_form is None and available:
-        decision_form = decision_form_for(obj.type)(request_obj=obj, available=available)
+        decision_form = obj.workflow.decision_form(request_obj=obj, available=available)
     waiting_for = [s.role_label for s in obj.workflow.steps_from(obj)] if not obj.is_final else []
     context = {
         "obj": obj,
@@ -238,17 +236,8 @@ def _detail_context(request, obj, *, decision_form=None, filter_form=None) -> di
         "can_withdraw": obj.requester_id == user.pk and obj.state not in FINAL_STATES,
         "can_submit": obj.requester_id == user.pk and obj.state in (State.DRAFT, State.RETURNED),
     }
-    if obj.type == "post":
-        context["post_check"] = check_post(detail)
-        context["media"] = list(detail.media.all())
-        if access.can(user, Action.MODERATE_ACCOUNTS, obj):
-            context["takedowns"] = list(detail.takedown_tasks.select_related("pupil", "done_by"))
-            context["takedown_form"] = TakedownDoneForm()
-    if obj.type == "blocked_content" and access.can(user, Action.RECORD_ICT_ACTIONS, obj):
-        if obj.state == State.APPROVED or (detail.filter_applied_at and not detail.filter_removed_at):
-            context["filter_form"] = filter_form or FilterRecordForm(detail=detail)
-    if obj.type == "site_creation" and obj.state == State.APPROVED:
-        context["account"] = getattr(obj, "official_account", None)
+    if obj.workflow.page is not None:
+        context.update(obj.workflow.page(user=user, request=obj, detail=detail, forms=forms))
     return context
 
 
@@ -265,8 +254,8 @@ def request_detail(request, request_id):
 def request_decide(request, request_id):
     """Take a decision: a forward step of the workflow, return for changes, or reject."""
     obj = selectors.request_for_decision(user=request.user, request_id=request_id)
-    available = services.available_steps(request.user, obj)
-    form = decision_form_for(obj.type)(request.POST, request_obj=obj, available=available)
+    available = selectors.available_steps(request.user, obj)
+    form = obj.workflow.decision_form(request.POST, request_obj=obj, available=available)
     status = 200
     if form.is_valid():
         decision, comment = form.cleaned_data["decision"], form.cleaned_data["comment"]
@@ -312,12 +301,13 @@ def filter_record(request, request_id):
     obj = selectors.request_for_action(
         user=request.user, request_id=request_id, action=Action.RECORD_ICT_ACTIONS
     )
-    if obj.type != "blocked_content":
+    # Filter changes are made for blocked content access only.
+    if obj.type != RequestType.BLOCKED_CONTENT:
         raise Http404
     form = FilterRecordForm(request.POST)
     if form.is_valid():
         try:
-            blocked_filter_record(
+            services.blocked_filter_record(
                 user=request.user,
                 request=obj,
                 change=form.cleaned_data["change"],
@@ -349,13 +339,6 @@ def request_pdf(request, request_id):
 @require_GET
 def post_media(request, media_id):
     """A post's photo or video, to those who may see the post."""
-    try:
-        # Found by id only to learn its post: nothing is served until request_for_view below has
-        # fetched the post's request through the access layer (404 or 403 otherwise).
-        # nosemgrep: portal-view-fetch-through-access
-        media = PostMedia.objects.select_related("post").get(pk=media_id)
-    except (PostMedia.DoesNotExist, ValidationError, ValueError):
-        raise Http404 from None
-    obj = selectors.request_for_view(user=request.user, request_id=media.post.request_id)
-    audit_record(verb=AuditEntry.Verb.DOWNLOAD, obj=media, school_id=obj.school_id)
+    media = selectors.media_for_view(user=request.user, media_id=media_id)
+    audit_record(verb=AuditEntry.Verb.DOWNLOAD, obj=media, school_id=media.post.request.school_id)
     return private_file_response(media.file, download_name=media.original_name, inline=True)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import ParentLink, Pupil
 from accounts.roles import Role
 from approvals.models import PostMedia
-from approvals.posts import check_post_media, max_media_bytes
+from approvals.services.posts import check_post_media, max_media_bytes
 from consent.mis_import import runs as mis_runs
 from consent.models import ImportRun, Purpose
 from incidents.models import Evidence

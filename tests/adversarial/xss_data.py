@@ -122,10 +122,10 @@ def build_records(personas, capture_on_commit) -> Records:
 def _records_in_later_states(personas, objects) -> None:
     """The sweep's records moved on to where pages show their later text: an account suspended and
     reviewed, a post's takedown done, a filter change applied, a withdrawal followed up."""
-    from approvals.accounts import account_review_done, account_set_status
-    from approvals.blocked import APPLIED, blocked_filter_record
     from approvals.models import ApprovalRequest, OfficialAccount, PostTakedownTask
-    from approvals.posts import post_takedown_done
+    from approvals.services.accounts import account_review_done, account_set_status
+    from approvals.services.blocked import APPLIED, blocked_filter_record
+    from approvals.services.posts import post_takedown_done
     from consent.models import WithdrawalFollowUp
     from consent.services import follow_up_resolve
 

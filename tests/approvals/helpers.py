@@ -163,7 +163,7 @@ def post_request(people, account, *, requester=None, text="Well done to everyone
     def related(saved):
         saved.pupils.set(pupils)
         if media:
-            from approvals.posts import post_media_add
+            from approvals.services.posts import post_media_add
 
             post_media_add(user=requester, post=saved, files=list(media))
 
@@ -180,7 +180,7 @@ def post_request(people, account, *, requester=None, text="Well done to everyone
 
 def confirm_all_criteria(post: PostRequest, by) -> None:
     from approvals.models import CRITERIA_FIELDS
-    from approvals.posts import post_criteria_confirm
+    from approvals.services.posts import post_criteria_confirm
 
     post_criteria_confirm(user=by, post=post, values=dict.fromkeys(CRITERIA_FIELDS, True))
 

@@ -9,9 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.roles import Role
-from approvals.accounts import account_review_done, account_review_sweep, account_set_status, one_year_after
 from approvals.models import OfficialAccount
-from approvals.validators import looks_like_password
+from approvals.models.validators import looks_like_password
+from approvals.services.accounts import (
+    account_review_done,
+    account_review_sweep,
+    account_set_status,
+    one_year_after,
+)
 from core.models import AuditEntry, Notification
 from tests.approvals.helpers import official_account, site_request
 

@@ -13,14 +13,14 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from approvals import services
-from approvals.blocked import (
+from approvals.models import ApprovalReminder, State
+from approvals.selectors import filtering_review_csv, filtering_review_rows
+from approvals.services.blocked import (
     blocked_access_ending_sweep,
     blocked_access_expiry_sweep,
     blocked_filter_record,
     blocked_filter_reminder_sweep,
 )
-from approvals.models import ApprovalReminder, State
-from approvals.reports import filtering_review_csv, filtering_review_rows
 from core.calendar import academic_year_for
 from core.models import Notification
 from tests.approvals.helpers import approve_blocked, blocked_request

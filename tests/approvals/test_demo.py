@@ -19,8 +19,7 @@ from approvals.models import (
     PostMedia,
     State,
 )
-from approvals.posts import check_post, name_in_text, surname_parts
-from approvals.selectors import decision_inbox
+from approvals.selectors import check_post, decision_inbox, name_in_text, surname_parts
 from core.models import AuditEntry, Notification
 
 pytestmark = pytest.mark.django_db

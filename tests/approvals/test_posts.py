@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.roles import Role
 from approvals import services
 from approvals.models import PostTakedownTask, State
-from approvals.posts import check_post, name_in_text, post_approval_problems
+from approvals.selectors import check_post, name_in_text, post_approval_problems
 from consent.models import Decision, Purpose, Restriction
 from consent.selectors import current_academic_year
 from consent.services import Answer, consent_record, consent_withdraw
@@ -198,7 +198,7 @@ def test_withdrawn_consent_turns_approved_posts_into_takedowns(school, django_ca
 
 
 def test_the_same_withdrawal_announced_twice_opens_one_takedown(school):
-    from approvals.posts import post_takedowns_open
+    from approvals.services.posts import post_takedowns_open
 
     a, account = school
     pupil, parent = pupil_with_parent(a)

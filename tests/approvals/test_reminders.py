@@ -9,7 +9,7 @@ import pytest
 
 from accounts.roles import Role
 from approvals.models import ApprovalRequest
-from approvals.reminders import reminder_levels_due, waiting_decisions_sweep
+from approvals.services.reminders import reminder_levels_due, waiting_decisions_sweep
 from core.calendar import add_working_days
 from core.models import Notification
 from tests.approvals.helpers import site_request

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import Role
-from approvals.blocked import blocked_filter_record
 from approvals.models import BlockedContentRequest, State
+from approvals.services.blocked import blocked_filter_record
 from approvals.tasks import expire_blocked_content_access
 from tests.approvals.helpers import approve_blocked, blocked_request
 from tests.celery_worker import wait_until

@@ -28,7 +28,7 @@ def test_site_creation_is_approved_by_marketing_then_headteacher_and_enters_the_
     a = personas.a
     request = site_request(a)
     assert request.state == State.SUBMITTED
-    assert [p.pk for p in services.next_deciders(request)] == [a[Role.MARKETING_OFFICER].pk]
+    assert [p.pk for p in selectors.next_deciders(request)] == [a[Role.MARKETING_OFFICER].pk]
 
     request = step(request, a[Role.MARKETING_OFFICER], "marketing_approve")
     assert request.state == State.MARKETING_APPROVED
@@ -58,7 +58,7 @@ def test_a_trust_branded_site_also_needs_the_director_and_the_headteacher_waits_
     request = step(request, a[Role.MARKETING_OFFICER], "marketing_approve")
 
     # The headteacher is not yet asked, and cannot jump the director.
-    assert [p.pk for p in services.next_deciders(request)] == [director.pk]
+    assert [p.pk for p in selectors.next_deciders(request)] == [director.pk]
     assert request not in selectors.decision_inbox(user=a[Role.HEADTEACHER])
     with pytest.raises(ValidationError):
         step(request, a[Role.HEADTEACHER], "head_approve")
@@ -76,8 +76,8 @@ def test_nobody_decides_their_own_request(personas):
     # The headteacher asks for a site: the marketing officer approves, but the head may not finish it.
     request = site_request(a, requester=a[Role.HEADTEACHER], admins=[a[Role.STAFF], a[Role.DSL]])
     request = step(request, a[Role.MARKETING_OFFICER], "marketing_approve")
-    assert services.available_steps(a[Role.HEADTEACHER], request) == []
-    assert a[Role.HEADTEACHER] not in services.next_deciders(request)
+    assert selectors.available_steps(a[Role.HEADTEACHER], request) == []
+    assert a[Role.HEADTEACHER] not in selectors.next_deciders(request)
     with pytest.raises(ValidationError, match="cannot decide your own request"):
         step(request, a[Role.HEADTEACHER], "head_approve")
     with pytest.raises(ValidationError, match="cannot decide your own request"):
@@ -127,8 +127,8 @@ def test_an_edit_after_approval_sends_it_back_and_the_old_approval_no_longer_cou
     old = ApprovalStep.objects.filter(request=request, step="head_approve")
     assert [s.version for s in old] == [1]
     # The path starts again at the marketing officer.
-    assert services.available_steps(a[Role.HEADTEACHER], request) == []
-    assert [s.name for s in services.available_steps(a[Role.MARKETING_OFFICER], request)] == [
+    assert selectors.available_steps(a[Role.HEADTEACHER], request) == []
+    assert [s.name for s in selectors.available_steps(a[Role.MARKETING_OFFICER], request)] == [
         "marketing_approve"
     ]
 
@@ -208,8 +208,8 @@ def test_sensitive_blocked_content_needs_the_dsl_before_the_headteacher(personas
     a = personas.a
     request = blocked_request(a, sensitive=True)
     request = step(request, a[Role.ICT_TECHNICIAN], "ict_assess")
-    assert {p.pk for p in services.next_deciders(request)} >= {a[Role.DSL].pk}
-    assert a[Role.HEADTEACHER] not in services.next_deciders(request)
+    assert {p.pk for p in selectors.next_deciders(request)} >= {a[Role.DSL].pk}
+    assert a[Role.HEADTEACHER] not in selectors.next_deciders(request)
     with pytest.raises(ValidationError):
         step(request, a[Role.HEADTEACHER], "head_approve")
     request = step(request, a[Role.DSL], "dsl_agree")

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import FINAL_STATES, ApprovalReminder, ApprovalRequest, State
-from approvals.services import next_deciders
+from approvals.selectors.requests import next_deciders
 from approvals.workflows import all_workflows
 from core.calendar import add_working_days
 from core.notifications import notify

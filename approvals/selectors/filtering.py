@@ -1,6 +1,6 @@
-"""The filtering review pack (DfE filtering and monitoring standard): a school year's blocked content
-access decisions with their reasons, the ICT assessment and the filter changes, as rows for the page,
-the CSV and the PDF."""
+"""Filtering (DfE filtering and monitoring standard): the ICT technician's filter changes to make, and
+the review pack of a school year's blocked content decisions with their reasons, the ICT assessment
+and the filter changes, as rows for the page, the CSV and the PDF."""
 
 from __future__ import annotations
 
@@ -11,11 +11,43 @@ from datetime import date, datetime, time
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from approvals.models import ApprovalRequest, ApprovalStep, State
+from accounts import access
+from accounts.roles import Action
+from approvals.models import ApprovalRequest, ApprovalStep, BlockedContentRequest, RequestType, State
 from approvals.models.details import until_text
 from core.calendar import academic_year_for
 from core.csv import write_csv
 from core.dates import short_date, time_of_day
+
+
+def filter_changes_for(*, user) -> dict[str, list]:
+    """The ICT technician's work: approved access whose filter change is to apply, and ended access
+    whose change is to remove."""
+
+    base = BlockedContentRequest.objects.filter(
+        request__school_id__in=access.schools_for(user, Action.RECORD_ICT_ACTIONS)
+    ).select_related("request", "request__school", "request__requester")
+    return {
+        "to_apply": list(
+            base.filter(
+                request__state=State.APPROVED, expired_at__isnull=True, filter_applied_at__isnull=True
+            ).order_by("access_starts")
+        ),
+        "open": list(
+            base.filter(
+                request__state=State.APPROVED,
+                expired_at__isnull=True,
+                filter_applied_at__isnull=False,
+                filter_removed_at__isnull=True,
+            ).order_by("access_ends")
+        ),
+        "to_remove": list(
+            base.filter(filter_applied_at__isnull=False, filter_removed_at__isnull=True)
+            .exclude(request__state=State.APPROVED, expired_at__isnull=True)
+            .order_by("expired_at")
+        ),
+    }
+
 
 DECISION_STEPS = ("head_approve", "reject", "return", "withdraw")
 
@@ -99,7 +131,7 @@ def filtering_review_rows(*, school, year: str) -> list[ReviewRow]:
     start, end = year_bounds(year)
     requests = (
         ApprovalRequest.objects.filter(
-            type="blocked_content", school=school, created_at__gte=start, created_at__lt=end
+            type=RequestType.BLOCKED_CONTENT, school=school, created_at__gte=start, created_at__lt=end
         )
         .exclude(state=State.DRAFT)
         .select_related(

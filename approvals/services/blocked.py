@@ -1,4 +1,4 @@
-"""Blocked content access (004 §7, App. A; the DfE filtering and monitoring standard): an approved
+"""Writes of blocked content access (004 §7, App. A; the DfE filtering and monitoring standard): an approved
 request opens access for a set time, the ICT technician records when the filter change was applied
 and removed, and access ends by itself."""
 
@@ -15,7 +15,14 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import User
 from accounts.roles import Action
-from approvals.models import ApprovalReminder, ApprovalRequest, ApprovalStep, BlockedContentRequest, State
+from approvals.models import (
+    ApprovalReminder,
+    ApprovalRequest,
+    ApprovalStep,
+    BlockedContentRequest,
+    RequestType,
+    State,
+)
 from approvals.models.details import until_text
 from core.audit import audit_record
 from core.dates import long_datetime
@@ -119,7 +126,7 @@ def blocked_filter_record(
     """The ICT technician records that the filter change was applied, or removed (DfE standard: every
     change is logged against its approval)."""
     request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
-    if request.type != "blocked_content":
+    if request.type != RequestType.BLOCKED_CONTENT:
         raise ValidationError("Filter changes are recorded on blocked content access requests only.")
     if not access.can(user, Action.RECORD_ICT_ACTIONS, request):
         raise PermissionDenied

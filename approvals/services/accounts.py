@@ -1,4 +1,4 @@
-"""The official accounts register (SPEC §2.2; 004 §2): accounts are created only by approving a site
+"""Writes of the official accounts register (SPEC §2.2; 004 §2): accounts are created only by approving a site
 creation request, then suspended, closed and reviewed every year by the marketing officer."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -142,19 +141,6 @@ def account_review_done(*, user: User, account: OfficialAccount, note: str) -> O
         changes={"next_review_due": [previous.isoformat(), account.next_review_due.isoformat()]},
     )
     return account
-
-
-# --- reads -------------------------------------------------------------------------------------
-
-
-def accounts_visible_to(*, user: User, status: str | None = None) -> QuerySet[OfficialAccount]:
-    """The register as this user may see it (the accounts of their schools)."""
-    accounts = OfficialAccount.objects.visible_to(user, Action.REQUEST_APPROVAL).select_related(
-        "school", "moderator"
-    )
-    if status:
-        accounts = accounts.filter(status=status)
-    return accounts.order_by("school__name", "platform", "handle")
 
 
 # --- the annual review reminder (Celery beat) ---------------------------------------------------

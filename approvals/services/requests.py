@@ -1,4 +1,4 @@
-"""Writes of approvals: one service moves every kind of request through its declared workflow.
+"""Requests and decisions: one service moves every kind of request through its declared workflow.
 
 Each move locks the request, checks access (the step's action in the request's school, never on
 one's own request) and the step's guard, saves, appends to the timeline, writes the audit log and
@@ -20,7 +20,8 @@ from accounts import access
 from accounts.models import School, User
 from accounts.roles import Action
 from approvals.models import FINAL_STATES, ApprovalRequest, ApprovalStep, State
-from approvals.workflows import REJECT, RETURN, SUBMIT, WITHDRAW, Step, Workflow, get_workflow
+from approvals.selectors.requests import available_steps, next_deciders
+from approvals.workflows import REJECT, RETURN, SUBMIT, WITHDRAW, Workflow, get_workflow
 from core.audit import audit_record
 from core.models import AuditEntry
 from core.notifications import notify
@@ -71,15 +72,6 @@ def _set_state(request: ApprovalRequest, state: str) -> None:
         request.submitted_at = now
         fields.append("submitted_at")
     request.save(update_fields=fields)
-
-
-def next_deciders(request: ApprovalRequest) -> list[User]:
-    """The people who may take the next step (never the requester)."""
-    people: dict = {}
-    for step in request.workflow.steps_from(request):
-        for user in access.users_with(step.action, request.school_id).exclude(pk=request.requester_id):
-            people[user.pk] = user
-    return list(people.values())
 
 
 def _notify_next(request: ApprovalRequest) -> None:
@@ -217,18 +209,6 @@ def request_edit(
         verb=AuditEntry.Verb.UPDATE, obj=request, changes={"version": [request.version - 1, request.version]}
     )
     return request
-
-
-def available_steps(user: User, request: ApprovalRequest) -> list[Step]:
-    """The forward steps this user may take on the request now (guards are checked on taking)."""
-    if request.requester_id == user.pk or request.is_final:
-        return []
-    return [s for s in request.workflow.steps_from(request) if access.can(user, s.action, request)]
-
-
-def may_decide(user: User, request: ApprovalRequest) -> bool:
-    """May the user return or reject the request (they could take its next step)?"""
-    return bool(available_steps(user, request))
 
 
 @transaction.atomic
