@@ -1,4 +1,5 @@
-"""What the accounts app tells the top layer (core.registries): its subject access section."""
+"""What the accounts app tells the top layer (core.registries): its navigation and home card, the
+retention of pupil records and its subject access section."""
 
 from __future__ import annotations
 
@@ -47,6 +48,27 @@ def register() -> None:
             url_name="accounts:pupil_list",
             visible_to=access.anyone_who(Action.VIEW_PUPIL_DIRECTORY),
             order=10,
+        )
+    )
+    # The MIS import keeps the place in the navigation and on the home page it had under consent.
+    registries.navigation.register(
+        registries.NavEntry(
+            key="accounts.import",
+            label="Import pupils",
+            url_name="accounts:import_upload",
+            visible_to=access.anyone_who(Action.ADMINISTER_SCHOOL),
+            order=120,
+        )
+    )
+    registries.home_cards.register(
+        registries.HomeCard(
+            key="accounts.import",
+            label="Import pupils and parents",
+            url_name="accounts:import_upload",
+            visible_to=access.anyone_who(Action.ADMINISTER_SCHOOL),
+            description="Pupils and parents come from each school's MIS: upload its CSV export, check "
+            "what would change, then import.",
+            order=70,
         )
     )
     registries.retention_types.register(

@@ -149,7 +149,6 @@ def events_due(trust, years: int, today) -> list[registries.Due]:
 NAVIGATION = (
     ("check", "Consent check", "consent:check", access.anyone_who(Action.CHECK_CONSENT), 100),
     ("parent", "Your children's consent", "consent:parent", access.is_parent, 110),
-    ("import", "Import pupils", "consent:import_upload", access.anyone_who(Action.ADMINISTER_SCHOOL), 120),
 )
 
 
@@ -175,15 +174,6 @@ HOME_CARDS = (
         template="consent/partials/home_children.html",
         context=_children,
         order=40,
-    ),
-    registries.HomeCard(
-        key="consent.import",
-        label="Import pupils and parents",
-        url_name="consent:import_upload",
-        visible_to=access.anyone_who(Action.ADMINISTER_SCHOOL),
-        description="Pupils and parents come from each school's MIS: upload its CSV export, check what "
-        "would change, then import.",
-        order=70,
     ),
 )
 

@@ -18,7 +18,6 @@ from consent.models import (
     ConsentState,
     Decision,
     Event,
-    ImportRun,
     Method,
     Purpose,
     Restriction,
@@ -373,7 +372,7 @@ def collections_for(*, user: User) -> QuerySet[Collection]:
     return Collection.objects.visible_to(user).select_related("school", "opened_by")
 
 
-# --- follow-ups, events, imports ---------------------------------------------------------------
+# --- follow-ups and events ---------------------------------------------------------------------
 
 
 def follow_ups_for(*, user: User, done: bool = False) -> QuerySet[WithdrawalFollowUp]:
@@ -411,8 +410,3 @@ def event_attendees(*, event: Event) -> list[tuple[Pupil, object]]:
         pupils=pupils, purposes=event.purposes, academic_year=academic_year_for(event.date)
     )
     return [(pupil, combined_verdict(verdicts[pupil.pk])) for pupil in pupils]
-
-
-def import_runs_for(*, user: User) -> QuerySet[ImportRun]:
-    """The MIS imports into schools the user administers, newest first."""
-    return ImportRun.objects.visible_to(user).select_related("school", "uploaded_by")

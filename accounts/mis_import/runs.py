@@ -14,11 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import School, User
+from accounts.mis_import.columns import ImportFileError, decode
+from accounts.mis_import.plan import apply_plan, make_plan
+from accounts.models import ImportRun, School, User
 from accounts.roles import Action
-from consent.mis_import.columns import ImportFileError, decode
-from consent.mis_import.plan import apply_plan, make_plan
-from consent.models import ImportRun
 from core.audit import audit_record
 from core.models import AuditEntry
 from core.tasks import enqueue
@@ -112,8 +111,8 @@ def import_apply(*, by: User, run: ImportRun) -> ImportRun:
 def _enqueue(task_name: str, run_id) -> None:
     """Queue a task for a run; if the queue is down the run stays in its state and the sweeper
     starts it later."""
-    # Here, not at the top: consent.tasks imports these services to run them in a worker.
-    from consent import tasks
+    # Here, not at the top: accounts.tasks imports these services to run them in a worker.
+    from accounts import tasks
 
     enqueue(getattr(tasks, task_name), str(run_id))
 
