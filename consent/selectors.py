@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts import access
@@ -370,6 +371,24 @@ def parents_by_pupil(*, pupils: list[Pupil]) -> dict:
 def collections_for(*, user: User) -> QuerySet[Collection]:
     """The collections the user may follow."""
     return Collection.objects.visible_to(user).select_related("school", "opened_by")
+
+
+# A collection may be trust-wide and an event may span schools, which access.get_object_for (one
+# school per row) cannot scope: these fetch one through the model's own visible_to instead.
+def collection_for(*, user: User, collection_id) -> Collection:
+    """One collection the user may follow; 404 for any other id."""
+    try:
+        return collections_for(user=user).get(pk=collection_id)
+    except (Collection.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def event_for(*, user: User, event_id) -> Event:
+    """One event whose every school is one where the user checks consent; 404 for any other id."""
+    try:
+        return Event.objects.visible_to(user).select_related("created_by").get(pk=event_id)
+    except (Event.DoesNotExist, ValueError):
+        raise Http404 from None
 
 
 # --- follow-ups and events ---------------------------------------------------------------------

@@ -320,3 +320,55 @@ def test_an_imported_parent_sets_a_password_through_password_reset(
     assert response.status_code == 302
     priya = User.objects.get(email="priya.patel@home.example")
     assert priya.check_password(new_password)
+
+
+def test_the_old_consent_addresses_send_an_administrator_on_to_the_import(
+    personas, client_for, admin_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(admin_client, personas, GOOD_AND_BAD)
+    run = ImportRun.objects.get()
+    old_and_new = [
+        ("GET", "/consent/import/", reverse("accounts:import_upload")),
+        ("GET", f"/consent/import/{run.pk}/", reverse("accounts:import_run", args=[run.pk])),
+        ("POST", f"/consent/import/{run.pk}/apply/", reverse("accounts:import_apply", args=[run.pk])),
+    ]
+    for method, old, new in old_and_new:
+        assert new.startswith("/account/pupils/import/")
+        response = getattr(admin_client, method.lower())(old)
+        # 308 keeps the method: a form posted from a page opened before the move still reaches it.
+        assert (response.status_code, response["Location"]) == (308, new), (method, old)
+    # Following the redirect posts again to the new address, which starts the import.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/consent/import/{run.pk}/apply/", follow=True)
+    assert response.redirect_chain[-1] == (reverse("accounts:import_run", args=[run.pk]), 302)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.APPLIED, run.error
+    # Someone the import's pages refuse is refused at the old addresses too, before any redirect.
+    headteacher = client_for(personas.a[Role.HEADTEACHER])
+    assert headteacher.get("/consent/import/").status_code == 403
+    assert headteacher.get(f"/consent/import/{run.pk}/").status_code == 404
+    assert headteacher.post(f"/consent/import/{run.pk}/apply/").status_code == 404
+
+
+def test_a_task_queued_under_its_old_consent_name_still_runs(personas, admin_client):
+    from celery import current_app
+
+    from accounts import tasks
+
+    run = ImportRun.objects.create(
+        school=personas.a.school,
+        uploaded_by=personas[Role.TRUST_ADMINISTRATOR],
+        original_name="sims-export.csv",
+        file=SimpleUploadedFile("sims-export.csv", GOOD_AND_BAD.encode("utf-8")),
+    )
+    registered = current_app.tasks
+    for old, new in [
+        ("consent.tasks.preview_import", tasks.preview_import),
+        ("consent.tasks.apply_import", tasks.apply_import),
+        ("consent.tasks.resume_stalled_imports", tasks.resume_stalled_imports),
+    ]:
+        assert old in registered and new.name == old.replace("consent.", "accounts.")
+    registered["consent.tasks.preview_import"].apply(args=[str(run.pk)])
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.PREVIEWED, run.error

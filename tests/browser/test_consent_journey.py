@@ -233,6 +233,6 @@ def test_the_staff_pages_of_consent_are_accessible(browser, live_server):
     import_run_preview(run_id=run.pk)
     follow_menu(admin, "Import pupils")
     look(admin, "consent-import-upload")
-    admin.goto(f"/consent/import/{run.pk}/")
+    admin.goto(f"/account/pupils/import/{run.pk}/")
     assert admin.get_by_text("The first name is missing").is_visible()
     look(admin, "consent-import-preview")
