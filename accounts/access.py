@@ -474,6 +474,30 @@ def holders_of_role(role: str, school_id) -> QuerySet:
     return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
 
 
+# The people the policies name by their post, for who is told or asked next (escalation ladders,
+# routing). Callers say whom they mean; only this module knows how a post is held.
+
+
+def headteachers_of(school_id) -> QuerySet:
+    """The school's headteacher (the active holders of the post)."""
+    return holders_of_role(Role.HEADTEACHER, school_id)
+
+
+def trust_safeguarding_leads_of(school_id) -> QuerySet:
+    """The trust safeguarding lead(s) of the school's trust."""
+    return holders_of_role(Role.TRUST_SAFEGUARDING_LEAD, school_id)
+
+
+def marketing_officers_of(school_id) -> QuerySet:
+    """The school's marketing officer(s)."""
+    return holders_of_role(Role.MARKETING_OFFICER, school_id)
+
+
+def directors_of_marketing_of(school_id) -> QuerySet:
+    """The director(s) of marketing of the school's trust."""
+    return holders_of_role(Role.DIRECTOR_OF_MARKETING, school_id)
+
+
 def trust_administrators() -> QuerySet:
     """The active trust administrators of every trust on this portal (told when the deadline
     sweep, which serves every trust, has stalled)."""

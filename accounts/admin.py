@@ -1,4 +1,5 @@
-"""The Django admin, for trust technical staff: people, schools and memberships only.
+"""The Django admin, for trust technical staff: people, schools and memberships, and a read-only
+list of MIS imports.
 
 Safeguarding, consent and approval records are never exposed here: they are reached only through
 the portal's scoped pages."""
@@ -7,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_otp.admin import OTPAdminSite
 
-from accounts.models import Membership, ParentLink, Pupil, School, Trust, User
+from accounts.models import ImportRun, Membership, ParentLink, Pupil, School, Trust, User
 
 # The admin demands a verified second factor from everyone who uses it.
 admin.site.__class__ = OTPAdminSite
@@ -71,3 +72,23 @@ class PupilAdmin(admin.ModelAdmin):
 class ParentLinkAdmin(admin.ModelAdmin):
     list_display = ["parent", "pupil", "relationship", "parental_responsibility"]
     autocomplete_fields = ["parent", "pupil"]
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """Read-only: an import is uploaded, checked and applied only through accounts.mis_import, so
+    every run is access-checked and audited. The file itself is not shown (pupils' data)."""
+
+    list_display = ["uploaded_at", "school", "original_name", "status", "done", "total"]
+    list_filter = ["status"]
+    list_select_related = ["school"]
+    exclude = ["file"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,4 @@
-"""Forms of accounts: sign-in, two-factor codes and the pupil directory search."""
+"""Forms of accounts: sign-in, two-factor codes, the pupil directory search and the MIS upload."""
 
 import math
 import unicodedata
@@ -7,7 +7,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import User, YearGroup
+from accounts.roles import Action
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -89,3 +91,30 @@ class PupilSearchForm(forms.Form):
         empty_value=None,
         choices=[("", "Any year group"), *YearGroup.choices],
     )
+
+
+class ImportUploadForm(forms.Form):
+    """Upload an MIS export into one of the schools the user administers."""
+
+    file = forms.FileField(
+        label="Upload the MIS export",
+        help_text="A CSV file, smaller than 50 MB.",
+        error_messages={"required": "Choose the CSV file to import", "empty": "The file is empty"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The school comes first on the page; only the schools the user administers are offered,
+        # so a posted id from elsewhere is a validation error.
+        self.fields = {
+            "school": forms.ModelChoiceField(
+                label="School",
+                queryset=access.schools_queryset(user, Action.ADMINISTER_SCHOOL).order_by("name"),
+                empty_label="Choose a school",
+                error_messages={
+                    "invalid_choice": "Choose one of your schools.",
+                    "required": "Choose a school.",
+                },
+            ),
+            **self.fields,
+        }

@@ -1,4 +1,5 @@
-"""People and places: trusts, schools, users, role memberships, pupils and their parents."""
+"""People and places: trusts, schools, users, role memberships, pupils and their parents, and the
+MIS imports that bring pupils and parents in from each school."""
 
 import uuid
 from datetime import date
@@ -262,3 +263,67 @@ class PasswordResetThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key.partition(':')[0]} ({len(self.recent)} in the last hour)"
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = Action.ADMINISTER_SCHOOL) -> "ImportRunQuerySet":
+        """Imports into the schools the user administers."""
+        # Here, not at the top: the access layer reads these models, so it loads after them.
+        from accounts import access
+
+        return access.scope(self, user, action)
+
+
+def import_upload_path(instance: "ImportRun", filename: str) -> str:
+    # The folder keeps the name it had when the import was part of consent, so the exports
+    # uploaded before the move and after it are kept in one place.
+    return f"consent/imports/{instance.school_id}/{instance.pk}.csv"
+
+
+class ImportRun(models.Model):
+    """One MIS export uploaded for a school: previewed (a dry run), then applied in the background."""
+
+    class Status(models.TextChoices):
+        PREVIEWING = "previewing", "Checking the file"
+        PREVIEWED = "previewed", "Ready to import"
+        APPLYING = "applying", "Importing"
+        APPLIED = "applied", "Imported"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=import_upload_path, max_length=300)
+    original_name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREVIEWING)
+    stage = models.CharField(max_length=100, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    # The dry run's report, then the import's: counts, rejected rows with reasons, changes.
+    preview = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    applied_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Moved on by every batch: a working run whose heartbeat stops was lost and is started again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        # The table was made when the import was part of consent (accounts/migrations/0006).
+        db_table = "consent_importrun"
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.original_name} into {self.school}"
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in {self.Status.PREVIEWING, self.Status.APPLYING}
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0

@@ -1,8 +1,10 @@
-"""What the accounts app tells the top layer (core.registries): its subject access section."""
+"""What the accounts app tells the top layer (core.registries): its navigation and home card, the
+retention of pupil records and its subject access section."""
 
 from __future__ import annotations
 
 from accounts import access
+from accounts.mis_import import runs
 from accounts.models import ParentLink, Pupil
 from accounts.roles import Action
 from core import registries
@@ -49,6 +51,27 @@ def register() -> None:
             order=10,
         )
     )
+    # The MIS import keeps the place in the navigation and on the home page it had under consent.
+    registries.navigation.register(
+        registries.NavEntry(
+            key="accounts.import",
+            label="Import pupils",
+            url_name="accounts:import_upload",
+            visible_to=access.anyone_who(Action.ADMINISTER_SCHOOL),
+            order=120,
+        )
+    )
+    registries.home_cards.register(
+        registries.HomeCard(
+            key="accounts.import",
+            label="Import pupils and parents",
+            url_name="accounts:import_upload",
+            visible_to=access.anyone_who(Action.ADMINISTER_SCHOOL),
+            description="Pupils and parents come from each school's MIS: upload its CSV export, check "
+            "what would change, then import.",
+            order=70,
+        )
+    )
     registries.retention_types.register(
         registries.RetentionType(
             key="pupil_records",
@@ -73,5 +96,13 @@ def register() -> None:
                 ("parental_responsibility", "Parental responsibility"),
             ),
             order=10,
+        )
+    )
+    registries.deadline_counts.register(
+        registries.DeadlineCount(
+            key="imports",
+            label=f"MIS imports stalled for more than {runs.STALE_MINUTES} minutes",
+            overdue=runs.overdue_imports,
+            order=60,
         )
     )

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Pupil
+from accounts.models import ImportRun, Pupil, User
 from accounts.roles import Action
 
 
@@ -17,3 +17,8 @@ def pupil_directory(*, user, query: str = "", year_group: int | None = None) -> 
     if year_group is not None:
         pupils = pupils.filter(year_group=year_group)
     return pupils.order_by("last_name", "first_name", "id")
+
+
+def import_runs_for(*, user: User) -> QuerySet[ImportRun]:
+    """The MIS imports into schools the user administers, newest first."""
+    return ImportRun.objects.visible_to(user).select_related("school", "uploaded_by")

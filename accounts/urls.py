@@ -42,4 +42,7 @@ urlpatterns = [
     ),
     path("pupils/", views.pupil_list, name="pupil_list"),
     path("pupils/<uuid:pupil_id>/", views.pupil_detail, name="pupil_detail"),
+    path("pupils/import/", views.import_upload, name="import_upload"),
+    path("pupils/import/<uuid:run_id>/", views.import_run, name="import_run"),
+    path("pupils/import/<uuid:run_id>/apply/", views.import_apply, name="import_apply"),
 ]

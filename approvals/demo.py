@@ -16,7 +16,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Pupil, School, User
-from accounts.roles import Role
 from approvals import services
 from approvals.models import (
     ApprovalRequest,
@@ -47,11 +46,11 @@ class _People:
     """The school's demo logins who make and decide its requests."""
 
     def __init__(self, data, school: School) -> None:
-        self.head = data.login(Role.HEADTEACHER, school)
-        self.marketing = data.login(Role.MARKETING_OFFICER, school)
-        self.ict = data.login(Role.ICT_TECHNICIAN, school)
-        self.parent = data.login(Role.PARENT, school)
-        staff = [item.user for item in data.logins if item.role == Role.STAFF and item.school == school]
+        self.head = data.headteacher(school)
+        self.marketing = data.marketing_officer(school)
+        self.ict = data.ict_technician(school)
+        self.parent = data.parent(school)
+        staff = data.staff_members(school)
         self.staff1, self.staff2 = staff[0], staff[1]
 
 

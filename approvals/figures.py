@@ -10,7 +10,9 @@ from datetime import date, timedelta
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from approvals.models import FINAL_STATES, ApprovalRequest, OfficialAccount, State
+from approvals.models import FINAL_STATES, ApprovalRequest, BlockedContentRequest, OfficialAccount, State
+from approvals.services.reminders import WAITING_STATES, WAITING_WORKING_DAYS
+from core.calendar import add_working_days
 from core.registries import FigureCounts
 
 # Requests in these states wait for their requester, not for a decision.
@@ -67,3 +69,37 @@ def account_review_counts(*, school_ids, viewer, today: date) -> FigureCounts:
     ):
         by_school[row["school_id"]] = {"accounts_overdue": row["overdue"], "accounts_due_soon": row["soon"]}
     return FigureCounts(by_school=by_school)
+
+
+# --- Deadlines the portal chases, counted on the operations status page (core.heartbeat) ---------
+
+
+def overdue_decisions(now, school_ids) -> int:
+    """Requests waiting more than two working days for a decision (the reminders' rule)."""
+    # Two working days are at least two calendar days: the database leaves out everything younger.
+    waiting = ApprovalRequest.objects.filter(
+        state__in=WAITING_STATES, state_changed_at__lte=now - timedelta(days=WAITING_WORKING_DAYS)
+    )
+    if school_ids is not None:
+        waiting = waiting.filter(school_id__in=school_ids)
+    return sum(
+        1
+        for since in waiting.values_list("state_changed_at", flat=True)
+        if now > add_working_days(since, WAITING_WORKING_DAYS)
+    )
+
+
+def overdue_access_endings(now, school_ids) -> int:
+    """Blocked content access whose time is up but which has not been ended."""
+    due = BlockedContentRequest.objects.filter(
+        request__state=State.APPROVED, expired_at__isnull=True, access_ends__lte=now
+    )
+    return (due if school_ids is None else due.filter(request__school_id__in=school_ids)).count()
+
+
+def overdue_account_reviews(now, school_ids) -> int:
+    """Official accounts past their annual review date."""
+    accounts = OfficialAccount.objects.exclude(status=OfficialAccount.Status.CLOSED).filter(
+        next_review_due__lt=timezone.localdate(now)
+    )
+    return (accounts if school_ids is None else accounts.filter(school_id__in=school_ids)).count()

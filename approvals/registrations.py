@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.roles import Action
-from approvals import demo
+from approvals import demo, figures
 from approvals.models import ApprovalRequest, ConnectionRequest, PostRequest, PostTakedownTask, RequestType
 from approvals.models.choices import PostPurpose
 from core import registries
@@ -260,70 +260,39 @@ def register() -> None:
             order=42,
         )
     )
-
-
-# --- Deadlines the portal chases, counted on the operations status page (core.heartbeat) ---------
-from datetime import timedelta  # noqa: E402 - appended with the status page
-
-from approvals.models import BlockedContentRequest, OfficialAccount, State  # noqa: E402
-from approvals.reminders import WAITING_STATES, WAITING_WORKING_DAYS  # noqa: E402
-from core.calendar import add_working_days  # noqa: E402
-
-
-def overdue_decisions(now, school_ids) -> int:
-    """Requests waiting more than two working days for a decision (the reminders' rule)."""
-    # Two working days are at least two calendar days: the database leaves out everything younger.
-    waiting = ApprovalRequest.objects.filter(
-        state__in=WAITING_STATES, state_changed_at__lte=now - timedelta(days=WAITING_WORKING_DAYS)
+    registries.dashboard_figures.register(
+        registries.DashboardFigure(
+            key="approvals.waiting", label="Decisions waiting", counts=figures.waiting_counts, order=30
+        )
     )
-    if school_ids is not None:
-        waiting = waiting.filter(school_id__in=school_ids)
-    return sum(
-        1
-        for since in waiting.values_list("state_changed_at", flat=True)
-        if now > add_working_days(since, WAITING_WORKING_DAYS)
+    registries.dashboard_figures.register(
+        registries.DashboardFigure(
+            key="approvals.account_reviews",
+            label="Official accounts due for review",
+            counts=figures.account_review_counts,
+            order=40,
+        )
     )
-
-
-def overdue_access_endings(now, school_ids) -> int:
-    """Blocked content access whose time is up but which has not been ended."""
-    due = BlockedContentRequest.objects.filter(
-        request__state=State.APPROVED, expired_at__isnull=True, access_ends__lte=now
-    )
-    return (due if school_ids is None else due.filter(request__school_id__in=school_ids)).count()
-
-
-def overdue_account_reviews(now, school_ids) -> int:
-    """Official accounts past their annual review date."""
-    accounts = OfficialAccount.objects.exclude(status=OfficialAccount.Status.CLOSED).filter(
-        next_review_due__lt=timezone.localdate(now)
-    )
-    return (accounts if school_ids is None else accounts.filter(school_id__in=school_ids)).count()
-
-
-for _key, _label, _count, _order in (
-    ("decisions", "Requests waiting more than two working days for a decision", overdue_decisions, 30),
-    ("access_endings", "Blocked content access past its end, not yet ended", overdue_access_endings, 40),
-    ("account_reviews", "Official accounts past their annual review", overdue_account_reviews, 50),
-):
-    registries.deadline_counts.register(
-        registries.DeadlineCount(key=_key, label=_label, overdue=_count, order=_order)
-    )
-# --- dashboard figures ---------------------------------------------------------------------------
-# Registered when AppConfig.ready() imports this module. Kept as one block at the end (its import
-# included) while the rest of this module is being restructured; it joins register() afterwards.
-from approvals import figures  # noqa: E402
-
-registries.dashboard_figures.register(
-    registries.DashboardFigure(
-        key="approvals.waiting", label="Decisions waiting", counts=figures.waiting_counts, order=30
-    )
-)
-registries.dashboard_figures.register(
-    registries.DashboardFigure(
-        key="approvals.account_reviews",
-        label="Official accounts due for review",
-        counts=figures.account_review_counts,
-        order=40,
-    )
-)
+    for key, label, overdue, order in (
+        (
+            "decisions",
+            "Requests waiting more than two working days for a decision",
+            figures.overdue_decisions,
+            30,
+        ),
+        (
+            "access_endings",
+            "Blocked content access past its end, not yet ended",
+            figures.overdue_access_endings,
+            40,
+        ),
+        (
+            "account_reviews",
+            "Official accounts past their annual review",
+            figures.overdue_account_reviews,
+            50,
+        ),
+    ):
+        registries.deadline_counts.register(
+            registries.DeadlineCount(key=key, label=label, overdue=overdue, order=order)
+        )

@@ -38,11 +38,11 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, ParentLink, Pupil, School, Trust, User
+from accounts.models import ImportRun, Membership, ParentLink, Pupil, School, Trust, User
 from accounts.roles import Action, Role
 from approvals.models import ApprovalRequest, State
 from benchmarks import incident_data, mis_export, seed
-from consent.models import Event, ImportRun, Purpose
+from consent.models import Event, Purpose
 from consent.selectors import current_academic_year
 from core.models import Notification
 from governance.models import TrusteeReport
@@ -608,7 +608,7 @@ class Bench:
             self.stdout.write(f"  {result.name}: {result.p50_ms / 1000:.1f} s, {result.queries} queries")
 
     def _import_once(self, run: ImportRun, admin: User):
-        from consent.mis_import import import_run_apply, import_run_preview
+        from accounts.mis_import import import_run_apply, import_run_preview
 
         with CaptureQueriesContext(connection) as preview_queries:
             started = time.perf_counter()

@@ -9,7 +9,6 @@ from consent.models import (
     ConsentAnswer,
     ConsentState,
     Event,
-    ImportRun,
     WithdrawalFollowUp,
 )
 
@@ -67,11 +66,3 @@ class CollectionReminderAdmin(ReadOnlyAdmin):
 class EventAdmin(ReadOnlyAdmin):
     list_display = ["name", "date", "created_by"]
     raw_id_fields = ["pupils", "created_by"]
-
-
-@admin.register(ImportRun)
-class ImportRunAdmin(ReadOnlyAdmin):
-    list_display = ["uploaded_at", "school", "original_name", "status", "done", "total"]
-    list_filter = ["status"]
-    list_select_related = ["school"]
-    exclude = ["file"]

@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ParentLink, Pupil, School, User
-from accounts.roles import Role
 from consent import services
 from consent.models import Collection, ConsentAnswer, Decision, Event, Method, Purpose, Restriction
 from consent.selectors import current_academic_year
@@ -101,7 +100,7 @@ def _demo_parents_children(data) -> dict:
     in full, the second with a refusal, so a parent signing in sees both kinds of answer."""
     chosen: dict = {}
     for school in data.schools.values():
-        parent = data.login(Role.PARENT, school)
+        parent = data.parent(school)
         links = (
             ParentLink.objects.filter(parent=parent, parental_responsibility=True)
             .select_related("pupil__school")
@@ -115,7 +114,7 @@ def _demo_parents_children(data) -> dict:
 def _seed_school(data, school: School, academic_year: str, chosen: dict) -> None:
     rng = random.Random(f"{school.urn}:consent")  # noqa: S311 - demo data, not security
     today = timezone.localdate()
-    officer = data.login(Role.MARKETING_OFFICER, school)
+    officer = data.marketing_officer(school)
     services.collection_open(
         by=officer,
         school=school,
@@ -201,7 +200,7 @@ def _seed_event(data, academic_year: str) -> None:
         # Near the end of the summer term the festival is today, so the briefing reads this year.
         day = timezone.localdate()
     event = services.event_create(
-        by=data.login(Role.DIRECTOR_OF_MARKETING),
+        by=data.director_of_marketing(),
         name=EVENT_NAME,
         date=day,
         schools=schools,

@@ -386,19 +386,3 @@ class FollowUpResolveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what you checked and what you took down or changed"},
     )
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label="Upload the MIS export",
-        help_text="A CSV file, smaller than 50 MB.",
-        error_messages={"required": "Choose the CSV file to import", "empty": "The file is empty"},
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields = {
-            "school": _schools_field(user, Action.ADMINISTER_SCHOOL, label="School", empty_label=None),
-            **self.fields,
-        }
-        self.fields["school"].empty_label = "Choose a school"

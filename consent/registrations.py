@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.roles import Action
-from consent import demo
+from consent import demo, figures
 from consent.models import ConsentAnswer, ConsentState, Event, WithdrawalFollowUp
 from core import registries
 from core.calendar import reached_by, years_after
@@ -149,7 +149,6 @@ def events_due(trust, years: int, today) -> list[registries.Due]:
 NAVIGATION = (
     ("check", "Consent check", "consent:check", access.anyone_who(Action.CHECK_CONSENT), 100),
     ("parent", "Your children's consent", "consent:parent", access.is_parent, 110),
-    ("import", "Import pupils", "consent:import_upload", access.anyone_who(Action.ADMINISTER_SCHOOL), 120),
 )
 
 
@@ -175,15 +174,6 @@ HOME_CARDS = (
         template="consent/partials/home_children.html",
         context=_children,
         order=40,
-    ),
-    registries.HomeCard(
-        key="consent.import",
-        label="Import pupils and parents",
-        url_name="consent:import_upload",
-        visible_to=access.anyone_who(Action.ADMINISTER_SCHOOL),
-        description="Pupils and parents come from each school's MIS: upload its CSV export, check what "
-        "would change, then import.",
-        order=70,
     ),
 )
 
@@ -258,41 +248,8 @@ def register() -> None:
             order=32,
         )
     )
-
-
-# --- Deadlines the portal chases, counted on the operations status page (core.heartbeat) ---------
-from django.db.models import Q  # noqa: E402 - appended with the status page
-
-from consent.mis_import.runs import STALE_MINUTES, WORKING  # noqa: E402
-from consent.models import ImportRun  # noqa: E402
-
-
-def overdue_imports(now, school_ids) -> int:
-    """MIS imports that have made no progress for longer than the resume sweep allows."""
-    cutoff = now - timezone.timedelta(minutes=STALE_MINUTES)
-    runs = ImportRun.objects.filter(status__in=WORKING).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, uploaded_at__lt=cutoff)
+    registries.dashboard_figures.register(
+        registries.DashboardFigure(
+            key="consent.coverage", label="Photo consent coverage", counts=figures.coverage_counts, order=50
+        )
     )
-    return (runs if school_ids is None else runs.filter(school_id__in=school_ids)).count()
-
-
-registries.deadline_counts.register(
-    registries.DeadlineCount(
-        key="imports",
-        label=f"MIS imports stalled for more than {STALE_MINUTES} minutes",
-        overdue=overdue_imports,
-        order=60,
-    )
-)
-
-
-# --- dashboard figures ---------------------------------------------------------------------------
-# Registered when AppConfig.ready() imports this module. Kept as one block at the end (its import
-# included) while the rest of this module is being restructured; it joins register() afterwards.
-from consent import figures  # noqa: E402
-
-registries.dashboard_figures.register(
-    registries.DashboardFigure(
-        key="consent.coverage", label="Photo consent coverage", counts=figures.coverage_counts, order=50
-    )
-)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts import access
@@ -18,7 +19,6 @@ from consent.models import (
     ConsentState,
     Decision,
     Event,
-    ImportRun,
     Method,
     Purpose,
     Restriction,
@@ -373,7 +373,25 @@ def collections_for(*, user: User) -> QuerySet[Collection]:
     return Collection.objects.visible_to(user).select_related("school", "opened_by")
 
 
-# --- follow-ups, events, imports ---------------------------------------------------------------
+# A collection may be trust-wide and an event may span schools, which access.get_object_for (one
+# school per row) cannot scope: these fetch one through the model's own visible_to instead.
+def collection_for(*, user: User, collection_id) -> Collection:
+    """One collection the user may follow; 404 for any other id."""
+    try:
+        return collections_for(user=user).get(pk=collection_id)
+    except (Collection.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def event_for(*, user: User, event_id) -> Event:
+    """One event whose every school is one where the user checks consent; 404 for any other id."""
+    try:
+        return Event.objects.visible_to(user).select_related("created_by").get(pk=event_id)
+    except (Event.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+# --- follow-ups and events ---------------------------------------------------------------------
 
 
 def follow_ups_for(*, user: User, done: bool = False) -> QuerySet[WithdrawalFollowUp]:
@@ -411,8 +429,3 @@ def event_attendees(*, event: Event) -> list[tuple[Pupil, object]]:
         pupils=pupils, purposes=event.purposes, academic_year=academic_year_for(event.date)
     )
     return [(pupil, combined_verdict(verdicts[pupil.pk])) for pupil in pupils]
-
-
-def import_runs_for(*, user: User) -> QuerySet[ImportRun]:
-    """The MIS imports into schools the user administers, newest first."""
-    return ImportRun.objects.visible_to(user).select_related("school", "uploaded_by")

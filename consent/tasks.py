@@ -1,30 +1,10 @@
-"""Celery tasks of consent: MIS imports in the background, and the collection's messages."""
+"""Celery tasks of consent: the collection's invitations and reminders."""
 
 from celery import shared_task
 from django.utils import timezone
 
-from consent import mis_import
 from consent.models import Collection
 from consent.services import collection_send_messages
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def preview_import(run_id: str) -> None:
-    """Check an uploaded MIS export and store what importing it would do."""
-    mis_import.import_run_preview(run_id=run_id)
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def apply_import(run_id: str) -> None:
-    """Import a previewed MIS export, in batches, with progress on its ImportRun."""
-    mis_import.import_run_apply(run_id=run_id)
-
-
-@shared_task
-def resume_stalled_imports() -> int:
-    """Start again any import whose worker was lost or never got it, failing one that keeps stalling
-    (beat runs it every 5 minutes); returns how many were started again."""
-    return len(mis_import.import_runs_resume_stalled())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -25,7 +25,8 @@ urlpatterns = [
     path("events/<uuid:event_id>/pupils/", views.event_add_pupils, name="event_add_pupils"),
     path("events/<uuid:event_id>/pupils/remove/", views.event_remove_pupil, name="event_remove_pupil"),
     path("events/<uuid:event_id>/briefing.pdf", views.event_briefing, name="event_briefing"),
-    path("import/", views.import_upload, name="import_upload"),
-    path("import/<uuid:run_id>/", views.import_run, name="import_run"),
-    path("import/<uuid:run_id>/apply/", views.import_apply, name="import_apply"),
+    # The MIS import moved to accounts; its old addresses send people on (views.moved).
+    path("import/", views.import_upload_moved, name="import_upload_moved"),
+    path("import/<uuid:run_id>/", views.import_run_moved, name="import_run_moved"),
+    path("import/<uuid:run_id>/apply/", views.import_apply_moved, name="import_apply_moved"),
 ]

@@ -249,3 +249,14 @@ def acknowledgement_reminder_sweep(*, today: date | None = None) -> int:
     for version in current_versions().filter(published_at__lte=cutoff).select_related("policy"):
         sent += _ask_to_acknowledge(version, level=level)
     return sent
+
+
+def overdue_policy_reviews(now, school_ids) -> int:
+    """Policies whose current version is past its review date."""
+    versions = current_versions().filter(next_review_due__lt=timezone.localdate(now))
+    if school_ids is not None:
+        trusts = School.objects.filter(pk__in=school_ids).values("trust_id")
+        versions = versions.filter(
+            Q(policy__school_id__in=school_ids) | Q(policy__school__isnull=True, policy__trust_id__in=trusts)
+        )
+    return versions.count()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from accounts import access
 from accounts.roles import Action
 from core import registries
+from governance import policies
 
 
 def _signed_in(user) -> bool:
@@ -49,36 +50,15 @@ def register() -> None:
         )
     )
     registries.register_navigation("governance", NAVIGATION)
-
-
-# --- The operations status page, and the deadlines governance chases (core.heartbeat) ------------
-from django.db.models import Q  # noqa: E402 - appended with the status page
-from django.utils import timezone  # noqa: E402
-
-from accounts.models import School  # noqa: E402
-from governance.policies import current_versions  # noqa: E402
-
-
-def overdue_policy_reviews(now, school_ids) -> int:
-    """Policies whose current version is past its review date."""
-    versions = current_versions().filter(next_review_due__lt=timezone.localdate(now))
-    if school_ids is not None:
-        trusts = School.objects.filter(pk__in=school_ids).values("trust_id")
-        versions = versions.filter(
-            Q(policy__school_id__in=school_ids) | Q(policy__school__isnull=True, policy__trust_id__in=trusts)
+    registries.deadline_counts.register(
+        registries.DeadlineCount(
+            key="policy_reviews",
+            label="Policies past their review date",
+            overdue=policies.overdue_policy_reviews,
+            order=70,
         )
-    return versions.count()
-
-
-registries.deadline_counts.register(
-    registries.DeadlineCount(
-        key="policy_reviews",
-        label="Policies past their review date",
-        overdue=overdue_policy_reviews,
-        order=70,
     )
-)
-registries.register_navigation(
-    "operations",
-    [("status", "Operations", "operations", access.anyone_who(Action.VIEW_OPERATIONS), 250)],
-)
+    registries.register_navigation(
+        "operations",
+        [("status", "Operations", "operations", access.anyone_who(Action.VIEW_OPERATIONS), 250)],
+    )

@@ -15,7 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import School
-from accounts.roles import Role
 from incidents import services
 from incidents.models import Incident, IncidentPerson, Kind, ModerationEntry, Platform, Severity
 
@@ -46,10 +45,10 @@ def seed_demo_records(data) -> None:
 def _seed_school(data, school: School, rng: random.Random) -> None:
     now = timezone.now()
     pupils = sorted(data.pupils.get(school.urn, []), key=lambda p: (p.year_group, p.last_name))
-    staff = data.login(Role.STAFF, school)
-    dsl = data.login(Role.DSL, school)
-    deputy = data.login(Role.DEPUTY_DSL, school)
-    parent = data.login(Role.PARENT, school)
+    staff = data.staff_member(school)
+    dsl = data.dsl(school)
+    deputy = data.deputy_dsl(school)
+    parent = data.parent(school)
     older = [p for p in pupils if p.year_group >= 5] or pupils
     younger = [p for p in pupils if 3 <= p.year_group <= 8] or pupils
 
@@ -125,7 +124,7 @@ def _seed_school(data, school: School, rng: random.Random) -> None:
         outcome="Resolved in school",
     )
 
-    marketing = data.login(Role.MARKETING_OFFICER, school)
+    marketing = data.marketing_officer(school)
     services.moderation_record(
         user=marketing,
         school=school,

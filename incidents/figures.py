@@ -130,3 +130,21 @@ def incidents_naming(*, user, school_ids) -> set[str]:
         .annotate(key=Cast("pk", CharField()))
         .values_list("key", flat=True)
     )
+
+
+# --- Deadlines the portal chases, counted on the operations status page (core.heartbeat) ---------
+
+
+def _in_schools(queryset, school_ids):
+    return queryset if school_ids is None else queryset.filter(school_id__in=school_ids)
+
+
+def overdue_takedowns(now, school_ids) -> int:
+    """Takedowns still open after their 24-hour deadline."""
+    return _in_schools(Takedown.objects.filter(closed_at__isnull=True, deadline__lt=now), school_ids).count()
+
+
+def overdue_first_responses(now, school_ids) -> int:
+    """Open incidents past their first response time (as the safeguarding queue marks them)."""
+    incidents = Incident.objects.exclude(status=Status.CLOSED).filter(respond_by__lt=now)
+    return _in_schools(incidents, school_ids).count()

@@ -10,7 +10,7 @@ from accounts import access
 from accounts.roles import Action
 from core import registries
 from core.calendar import reached_by, years_after
-from incidents import demo
+from incidents import demo, figures, selectors
 from incidents.models import (
     HANDLER_ACTIONS,
     Incident,
@@ -235,63 +235,40 @@ def register() -> None:
             order=20,
         )
     )
-
-
-# --- Deadlines the portal chases, counted on the operations status page (core.heartbeat) ---------
-from incidents.models import Status as IncidentStatus  # noqa: E402 - appended with the status page
-
-
-def _in_schools(queryset, school_ids):
-    return queryset if school_ids is None else queryset.filter(school_id__in=school_ids)
-
-
-def overdue_takedowns(now, school_ids) -> int:
-    """Takedowns still open after their 24-hour deadline."""
-    return _in_schools(Takedown.objects.filter(closed_at__isnull=True, deadline__lt=now), school_ids).count()
-
-
-def overdue_first_responses(now, school_ids) -> int:
-    """Open incidents past their first response time (as the safeguarding queue marks them)."""
-    incidents = Incident.objects.exclude(status=IncidentStatus.CLOSED).filter(respond_by__lt=now)
-    return _in_schools(incidents, school_ids).count()
-
-
-registries.deadline_counts.register(
-    registries.DeadlineCount(
-        key="takedowns", label="Takedowns past their 24-hour deadline", overdue=overdue_takedowns, order=10
+    registries.dashboard_figures.register(
+        registries.DashboardFigure(
+            key="incidents.open",
+            label="Open incidents",
+            counts=figures.open_incident_counts,
+            counted=figures.counted_incidents,
+            naming=figures.incidents_naming,
+            order=10,
+        )
     )
-)
-registries.deadline_counts.register(
-    registries.DeadlineCount(
-        key="first_responses",
-        label="Reports past their first response time",
-        overdue=overdue_first_responses,
-        order=20,
+    registries.dashboard_figures.register(
+        registries.DashboardFigure(
+            key="incidents.takedowns",
+            label="Takedowns inside the deadline",
+            counts=figures.takedown_counts,
+            order=20,
+        )
     )
-)
-# --- dashboard figures and the audit log's exclusions ---------------------------------------------
-# Registered when AppConfig.ready() imports this module. Kept as one block at the end (its import
-# included) while the rest of this module is being restructured; it joins register() afterwards.
-from incidents import figures, selectors  # noqa: E402
-
-registries.dashboard_figures.register(
-    registries.DashboardFigure(
-        key="incidents.open",
-        label="Open incidents",
-        counts=figures.open_incident_counts,
-        counted=figures.counted_incidents,
-        naming=figures.incidents_naming,
-        order=10,
+    registries.audit_naming.register(
+        registries.AuditNaming(key="incidents", naming=lambda user: selectors.records_naming(user=user))
     )
-)
-registries.dashboard_figures.register(
-    registries.DashboardFigure(
-        key="incidents.takedowns",
-        label="Takedowns inside the deadline",
-        counts=figures.takedown_counts,
-        order=20,
+    registries.deadline_counts.register(
+        registries.DeadlineCount(
+            key="takedowns",
+            label="Takedowns past their 24-hour deadline",
+            overdue=figures.overdue_takedowns,
+            order=10,
+        )
     )
-)
-registries.audit_naming.register(
-    registries.AuditNaming(key="incidents", naming=lambda user: selectors.records_naming(user=user))
-)
+    registries.deadline_counts.register(
+        registries.DeadlineCount(
+            key="first_responses",
+            label="Reports past their first response time",
+            overdue=figures.overdue_first_responses,
+            order=20,
+        )
+    )

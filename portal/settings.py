@@ -272,8 +272,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consent.tasks.send_collection_reminders",
         "schedule": crontab(hour=9, minute=30),
     },
-    "consent-resume-stalled-imports": {
-        "task": "consent.tasks.resume_stalled_imports",
+    "accounts-resume-stalled-imports": {
+        "task": "accounts.tasks.resume_stalled_imports",
         "schedule": timedelta(minutes=5),
     },
     "approvals-remind-waiting-decisions": {

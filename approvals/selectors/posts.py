@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 
 from accounts.models import Pupil
 from approvals.models import OfficialAccount, PostPurpose, PostRequest
+from consent.selectors import consent_check
 
 log = logging.getLogger(__name__)
 
 
 CRITERIA_MESSAGE = "Confirm that the post meets every one of the policy's criteria."
-CONSENT_UNAVAILABLE = "The photo consent register cannot be checked just now, so no pupil can be shown yet."
 
 
 @dataclass
@@ -32,7 +32,6 @@ class PostCheck:
     """Everything the marketing officer needs to decide a post: blocking problems and flags."""
 
     consent: list[PupilConsent]
-    consent_available: bool
     surname_flags: list[str]
     warnings: list[str]
     problems: list[str]
@@ -41,16 +40,6 @@ class PostCheck:
     def shown_problems(self) -> list[str]:
         """The problems besides the criteria, which the marketing officer ticks in the decision form."""
         return [p for p in self.problems if p != CRITERIA_MESSAGE]
-
-
-def _consent_check(pupils: list[Pupil], purpose: str):
-    """consent.selectors.consent_check for these pupils (one call), or None without the consent app."""
-    try:
-        from consent.selectors import consent_check
-    except ImportError:
-        log.warning("consent.selectors.consent_check is not available: posts showing pupils are blocked")
-        return None
-    return consent_check(pupils=pupils, purpose=purpose)
 
 
 def _labels(verdict) -> list[str]:
@@ -91,29 +80,24 @@ def check_post(post: PostRequest) -> PostCheck:
     problems: list[str] = []
     warnings: list[str] = []
     surname_flags: list[str] = []
-    available = True
     if pupils:
-        verdicts = _consent_check(pupils, post.purpose)
-        if verdicts is None:
-            available = False
-            problems.append(CONSENT_UNAVAILABLE)
-        else:
-            for pupil in pupils:
-                verdict = verdicts.get(pupil.pk)
-                allowed = bool(verdict is not None and verdict.allowed)
-                reason = getattr(verdict, "reason", "") or "No answer from a parent or carer"
-                consent.append(PupilConsent(pupil, allowed, reason, _labels(verdict) if allowed else []))
-                if not allowed:
-                    problems.append(f"{pupil.full_name} has no consent for {purpose_label}: {reason}.")
-                    continue
-                codes = _codes(verdict)
-                if "no_name" in codes and name_in_text(pupil.first_name, post.text):
-                    problems.append(
-                        f"{pupil.full_name}'s parent allows no name beside a photo: "
-                        f"remove “{pupil.first_name}” from the text."
-                    )
-                if "group_shots_only" in codes:
-                    warnings.append(f"{pupil.full_name} may appear in group shots only: check every photo.")
+        verdicts = consent_check(pupils=pupils, purpose=post.purpose)
+        for pupil in pupils:
+            verdict = verdicts.get(pupil.pk)
+            allowed = bool(verdict is not None and verdict.allowed)
+            reason = getattr(verdict, "reason", "") or "No answer from a parent or carer"
+            consent.append(PupilConsent(pupil, allowed, reason, _labels(verdict) if allowed else []))
+            if not allowed:
+                problems.append(f"{pupil.full_name} has no consent for {purpose_label}: {reason}.")
+                continue
+            codes = _codes(verdict)
+            if "no_name" in codes and name_in_text(pupil.first_name, post.text):
+                problems.append(
+                    f"{pupil.full_name}'s parent allows no name beside a photo: "
+                    f"remove “{pupil.first_name}” from the text."
+                )
+            if "group_shots_only" in codes:
+                warnings.append(f"{pupil.full_name} may appear in group shots only: check every photo.")
     for pupil in pupils:
         found = [part for part in surname_parts(pupil.last_name) if name_in_text(part, post.text)]
         if found:
@@ -128,7 +112,7 @@ def check_post(post: PostRequest) -> PostCheck:
         problems.append(f"The account {post.account} is {post.account.get_status_display().lower()}.")
     if not post.criteria_confirmed:
         problems.append(CRITERIA_MESSAGE)
-    return PostCheck(consent, available, surname_flags, warnings, problems)
+    return PostCheck(consent, surname_flags, warnings, problems)
 
 
 def post_approval_problems(post: PostRequest) -> list[str]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Pupil, User
-from accounts.roles import Action, Role
+from accounts.roles import Action
 from approvals.models import (
     CRITERIA_FIELDS,
     PostMedia,
@@ -175,9 +175,9 @@ def post_takedowns_open(
 
 
 def _takedown_people(post: PostRequest) -> list[User]:
-    people = list(access.holders_of_role(Role.MARKETING_OFFICER, post.request.school_id))
+    people = list(access.marketing_officers_of(post.request.school_id))
     if post.purpose == PostPurpose.TRUST_SOCIAL_MEDIA:
-        people += list(access.holders_of_role(Role.DIRECTOR_OF_MARKETING, post.request.school_id))
+        people += list(access.directors_of_marketing_of(post.request.school_id))
     return list({p.pk: p for p in people}.values())
 
 

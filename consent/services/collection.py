@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import School, Trust, User
 from accounts.roles import Action
+from consent import selectors
 from consent.models import Collection, CollectionReminder
 from consent.services.answers import check_year
 from core.audit import audit_record
@@ -105,8 +106,6 @@ def collection_send_messages(*, collection: Collection, today: date | None = Non
     Idempotent: each message is a CollectionReminder row, unique per (collection, parent, number),
     written in the same transaction as its notification; returns how many were sent now.
     """
-    from consent import selectors
-
     today = today or timezone.localdate()
     if today > collection.closes_on:
         return 0

@@ -1,4 +1,4 @@
-"""Template helpers of consent: the section navigation and the words for an answer."""
+"""Template helpers of consent: the section navigation and the hint for a restriction."""
 
 from django import template
 from django.urls import reverse
@@ -9,14 +9,15 @@ from consent.models import RESTRICTION_HINTS
 
 register = template.Library()
 
-# (label, url name, action): the consent pages, each shown to those whose roles allow it.
+# (label, url name, action): the consent pages, each shown to those whose roles allow it, and the
+# MIS import (an accounts page) that brings in the pupils and parents consent asks.
 SECTIONS = [
     ("Consent check", "consent:check", Action.CHECK_CONSENT),
     ("Register", "consent:register", Action.CHECK_CONSENT),
     ("Events", "consent:events", Action.CHECK_CONSENT),
     ("Withdrawals to follow up", "consent:follow_ups", Action.MANAGE_CONSENT_REGISTER),
     ("Collections", "consent:collections", Action.RUN_CONSENT_COLLECTION),
-    ("Import from the MIS", "consent:import_upload", Action.ADMINISTER_SCHOOL),
+    ("Import from the MIS", "accounts:import_upload", Action.ADMINISTER_SCHOOL),
 ]
 
 
@@ -30,15 +31,6 @@ def consent_nav(context):
             url = reverse(name)
             items.append({"label": label, "url": url, "current": request.path.startswith(url)})
     return {"items": items if len(items) > 1 else []}
-
-
-@register.filter
-def thousands(value) -> str:
-    """A whole number with thousands separated by commas: 80000 → "80,000"."""
-    try:
-        return f"{int(value):,}"
-    except (TypeError, ValueError):
-        return value
 
 
 @register.filter

@@ -1,5 +1,5 @@
 """Views of consent, one module per part: the parent's pages, the check and register, the annual
-collection, withdrawal follow-ups, events and MIS imports."""
+collection, withdrawal follow-ups and events, and the MIS import's old addresses."""
 
 from consent.views.check import check, paper_form, pupil_consent, register, register_csv, register_pdf
 from consent.views.collections import collection_detail, collection_open, collections
@@ -12,7 +12,7 @@ from consent.views.events import (
     events,
 )
 from consent.views.follow_ups import follow_up_resolve, follow_ups
-from consent.views.imports import import_apply, import_run, import_upload
+from consent.views.moved import import_apply_moved, import_run_moved, import_upload_moved
 from consent.views.parent import parent_child, parent_overview, parent_withdraw
 
 __all__ = [
@@ -28,9 +28,9 @@ __all__ = [
     "events",
     "follow_up_resolve",
     "follow_ups",
-    "import_apply",
-    "import_run",
-    "import_upload",
+    "import_apply_moved",
+    "import_run_moved",
+    "import_upload_moved",
     "paper_form",
     "parent_child",
     "parent_overview",

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -12,7 +11,6 @@ from accounts import access
 from accounts.roles import Action
 from consent import selectors, services
 from consent.forms import CollectionOpenForm
-from consent.models import Collection
 
 
 @login_required
@@ -51,10 +49,7 @@ def collection_open(request):
 @require_GET
 def collection_detail(request, collection_id):
     """A collection's response rate and who is outstanding, in the user's schools."""
-    try:
-        collection = selectors.collections_for(user=request.user).get(pk=collection_id)
-    except (Collection.DoesNotExist, ValueError):
-        raise Http404 from None
+    collection = selectors.collection_for(user=request.user, collection_id=collection_id)
     # A trust-wide collection shows each person only their own schools' part of it.
     schools = access.schools_for(request.user, Action.RUN_CONSENT_COLLECTION)
     progress = selectors.collection_progress(collection=collection, schools=schools)

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,19 +12,10 @@ from accounts import access
 from accounts.roles import Action
 from consent import pdf, selectors, services
 from consent.forms import EventAddPupilsForm, EventForm, EventPupilSearchForm, EventRemovePupilForm
-from consent.models import Event
 from core.audit import audit_record
 from core.models import AuditEntry
 
 SEARCH_LIMIT = 300
-
-
-def _event(request, event_id) -> Event:
-    """An event whose every school is one where the user checks consent; otherwise a 404."""
-    try:
-        return Event.objects.visible_to(request.user).select_related("created_by").get(pk=event_id)
-    except (Event.DoesNotExist, ValueError):
-        raise Http404 from None
 
 
 @login_required
@@ -65,7 +56,7 @@ def event_create(request):
 @require_GET
 def event_detail(request, event_id):
     """An event's pupils, those without consent first."""
-    event = _event(request, event_id)
+    event = selectors.event_for(user=request.user, event_id=event_id)
     attendees = selectors.event_attendees(event=event)
     context = {
         "event": event,
@@ -82,7 +73,7 @@ def event_detail(request, event_id):
 @require_http_methods(["GET", "POST"])
 def event_add_pupils(request, event_id):
     """Find pupils of the event's schools and add those ticked."""
-    event = _event(request, event_id)
+    event = selectors.event_for(user=request.user, event_id=event_id)
     schools = list(event.schools.order_by("name"))
     if request.method == "POST":
         form = EventAddPupilsForm(request.POST, user=request.user, event_schools=schools)
@@ -124,7 +115,7 @@ def event_add_pupils(request, event_id):
 @require_POST
 def event_remove_pupil(request, event_id):
     """Take a pupil off an event's list."""
-    event = _event(request, event_id)
+    event = selectors.event_for(user=request.user, event_id=event_id)
     form = EventRemovePupilForm(request.POST)
     pupil = None
     if form.is_valid():
@@ -141,7 +132,7 @@ def event_remove_pupil(request, event_id):
 @require_GET
 def event_briefing(request, event_id):
     """The pre-event briefing as PDF, audited."""
-    event = _event(request, event_id)
+    event = selectors.event_for(user=request.user, event_id=event_id)
     attendees = selectors.event_attendees(event=event)
     content = pdf.event_briefing_pdf(event=event, attendees=attendees, by=request.user)
     without = sum(1 for _p, v in attendees if not v.allowed)

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import Membership, Pupil, School, User
-from accounts.roles import SCHOOL_WORKFORCE, Action
+from accounts.models import Pupil, School, User
+from accounts.roles import Action
 from core.forms import date_field
 from incidents.forms.fields import (
     MultipleFileField,
@@ -207,15 +207,7 @@ class ReportForm(forms.Form):
                 .order_by("last_name", "first_name")
             )
             self.fields["pupils"].show_school = several
-            self.fields["staff"].queryset = (
-                User.objects.filter(
-                    is_active=True,
-                    memberships__school__in=self.directory_schools,
-                    memberships__role__in=sorted(SCHOOL_WORKFORCE),
-                )
-                .distinct()
-                .order_by("full_name")
-            )
+            self.fields["staff"].queryset = access.staff_of(self.directory_schools).order_by("full_name")
         else:
             self.fields["kind"].choices = COMMUNITY_KINDS
             for name in ("pupils", "staff", "accessed_by", "on_school_device"):
@@ -294,9 +286,9 @@ class ReportForm(forms.Form):
             staff = data.get("staff") or []
             if staff:
                 at_school = set(
-                    Membership.objects.filter(
-                        user__in=staff, school=school, role__in=sorted(SCHOOL_WORKFORCE)
-                    ).values_list("user_id", flat=True)
+                    access.staff_of([school.pk])
+                    .filter(pk__in=[p.pk for p in staff])
+                    .values_list("pk", flat=True)
                 )
                 for person in staff:
                     if person.pk not in at_school:

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
-from accounts.roles import Role
 from core.notifications import notify
 from core.once import claim_all
 from incidents import selectors
@@ -48,12 +47,10 @@ def recipients(takedown: Takedown, level: str):
     if level == "12h":
         people = [incident.assigned_to] if incident.assigned_to_id else list(handlers_of(incident))
     elif level == "20h":
-        people = list(access.holders_of_role(Role.HEADTEACHER, takedown.school_id).exclude(pk__in=named))
+        people = list(access.headteachers_of(takedown.school_id).exclude(pk__in=named))
     else:
-        people = list(
-            access.holders_of_role(Role.HEADTEACHER, takedown.school_id).exclude(pk__in=named)
-        ) + list(
-            access.holders_of_role(Role.TRUST_SAFEGUARDING_LEAD, takedown.school_id).exclude(pk__in=named)
+        people = list(access.headteachers_of(takedown.school_id).exclude(pk__in=named)) + list(
+            access.trust_safeguarding_leads_of(takedown.school_id).exclude(pk__in=named)
         )
     unique = {p.pk: p for p in people if p is not None}
     return list(unique.values())

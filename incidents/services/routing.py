@@ -8,8 +8,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import Membership, Pupil, School
-from accounts.roles import Action, Role
+from accounts.models import Pupil, School
+from accounts.roles import Action
 from incidents.models import Incident, IncidentPerson, Kind
 
 KIND_HANDLER = {
@@ -44,12 +44,7 @@ def handler_action_for(*, kind: str, school: School, people: Iterable) -> str:
     action = KIND_HANDLER[Kind(kind)]
     if action == Action.HANDLE_STAFF_CONDUCT:
         named_staff = [p.user.pk for p in people if getattr(p, "user", None) is not None]
-        if (
-            named_staff
-            and Membership.objects.filter(
-                user_id__in=named_staff, school=school, role=Role.HEADTEACHER
-            ).exists()
-        ):
+        if named_staff and access.headteachers_of(school.pk).filter(pk__in=named_staff).exists():
             return Action.HANDLE_HEADTEACHER_CONDUCT
     return action
 

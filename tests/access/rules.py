@@ -77,6 +77,15 @@ def _to_its_set_password_form(method: str, user) -> str | None:
     return "accounts:password_reset_confirm"
 
 
+def _moved_to(url_name: str) -> Callable[[str, object], str]:
+    """An old address of a page that moved: every method it takes is sent on to ``url_name``."""
+
+    def target(method: str, user) -> str:
+        return url_name
+
+    return target
+
+
 def _set_up_if_none(method: str, user) -> str | None:
     # Someone with no authenticator yet is sent to set one up before a code can be asked for.
     return None if _has_second_factor(user) else "accounts:two_factor_setup"
@@ -107,6 +116,17 @@ RULES: dict[str, Rule] = {
     "accounts:password_reset_complete": PUBLIC,
     "accounts:pupil_list": Rule("action", action=Action.VIEW_PUPIL_DIRECTORY),
     "accounts:pupil_detail": Rule("action", action=Action.VIEW_PUPIL_DIRECTORY, obj="pupil"),
+    # The MIS import; its record is school A's run waiting to be applied (made with the sweep's
+    # consent records, tests.consent.helpers.consent_sweep_objects).
+    "accounts:import_upload": Rule("action", action=Action.ADMINISTER_SCHOOL, methods=("GET", "POST")),
+    "accounts:import_run": Rule("action", action=Action.ADMINISTER_SCHOOL, obj="mis_import"),
+    "accounts:import_apply": Rule(
+        "action",
+        action=Action.ADMINISTER_SCHOOL,
+        obj="mis_import",
+        methods=("POST",),
+        redirects_to="accounts:import_run",
+    ),
     "governance:inbox": SIGNED_IN,
     # Marking a message read goes back to the inbox.
     "governance:notification_detail": Rule(
@@ -243,10 +263,10 @@ RULES.update(
 # --- consent ---------------------------------------------------------------------------------------
 # The sweep's consent records are school A's (tests.consent.helpers.consent_sweep_objects): its child
 # (the "pupil" object, whose parent with parental responsibility is a:parent), a withdrawal to follow
-# up, a collection, an event of school A alone, and an MIS import waiting to be applied.
+# up, a collection, an event of school A alone, and an MIS import waiting to be applied (the import
+# is an accounts page now; its old addresses here send on whoever the import's pages let in).
 CONSENT_PARENT = Rule("parent", obj="pupil", methods=("GET", "POST"))
 CONSENT_EVENT = Rule("action", action=Action.CHECK_CONSENT, obj="consent_event")
-CONSENT_IMPORT = Rule("action", action=Action.ADMINISTER_SCHOOL, obj="consent_import")
 RULES.update(
     {
         # Every signed-in person may open it; it lists only the children they hold responsibility for.
@@ -293,14 +313,24 @@ RULES.update(
             redirects_to="consent:event_detail",
         ),
         "consent:event_briefing": CONSENT_EVENT,
-        "consent:import_upload": Rule("action", action=Action.ADMINISTER_SCHOOL, methods=("GET", "POST")),
-        "consent:import_run": CONSENT_IMPORT,
-        "consent:import_apply": Rule(
+        "consent:import_upload_moved": Rule(
             "action",
             action=Action.ADMINISTER_SCHOOL,
-            obj="consent_import",
+            methods=("GET", "POST"),
+            redirects_to=_moved_to("accounts:import_upload"),
+        ),
+        "consent:import_run_moved": Rule(
+            "action",
+            action=Action.ADMINISTER_SCHOOL,
+            obj="mis_import",
+            redirects_to=_moved_to("accounts:import_run"),
+        ),
+        "consent:import_apply_moved": Rule(
+            "action",
+            action=Action.ADMINISTER_SCHOOL,
+            obj="mis_import",
             methods=("POST",),
-            redirects_to="consent:import_run",
+            redirects_to="accounts:import_apply",
         ),
     }
 )

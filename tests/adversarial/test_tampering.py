@@ -316,7 +316,7 @@ CASES = [
     ),
     # Only the trust administrator imports, for any school of the trust.
     Case(
-        "consent:import_upload",
+        "accounts:import_upload",
         "trust:trust_administrator",
         lambda ctx: {
             "school": ctx.a.school.pk,
@@ -368,8 +368,9 @@ def references_to_school_b(ctx: Ctx) -> int:
     """Rows anywhere that point at school B's records smuggled in (its pupil, people, account, photo)."""
     from django.db.models import Q
 
+    from accounts.models import ImportRun
     from approvals.models import ConnectionRequest, PostRequest, SiteCreationRequest
-    from consent.models import Collection, ConsentAnswer, ImportRun
+    from consent.models import Collection, ConsentAnswer
     from governance.models import Policy, TrainingAttendance
     from incidents.models import IncidentPerson, ModerationEntry
 
@@ -491,7 +492,7 @@ COVERED_BY_CASE = {
     "consent.forms.EventForm": "consent:event_create",
     "consent.forms.EventAddPupilsForm": "consent:event_add_pupils",
     "consent.forms.EventRemovePupilForm": "consent:event_remove_pupil",
-    "consent.forms.ImportUploadForm": "consent:import_upload",
+    "accounts.forms.ImportUploadForm": "accounts:import_upload",
     "governance.forms.PolicyForm": "governance:policy_create",
     "governance.forms.TrainingSessionForm": "governance:training_new",
     "governance.forms.AttendanceForm": "governance:training_detail",

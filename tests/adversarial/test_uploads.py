@@ -18,12 +18,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ParentLink, Pupil
+from accounts.mis_import import runs as mis_runs
+from accounts.models import ImportRun, ParentLink, Pupil
 from accounts.roles import Role
 from approvals.models import PostMedia
 from approvals.services.posts import check_post_media, max_media_bytes
-from consent.mis_import import runs as mis_runs
-from consent.models import ImportRun, Purpose
+from consent.models import Purpose
 from incidents.models import Evidence
 from incidents.services.evidence import check_evidence_file, max_evidence_bytes
 from tests.adversarial.common import row_counts
@@ -326,7 +326,7 @@ HEADER = (
 
 def mis_upload(client, personas, name: str, content: bytes):
     return client.post(
-        reverse("consent:import_upload"),
+        reverse("accounts:import_upload"),
         {"school": personas.a.school.pk, "file": SimpleUploadedFile(name, content, "text/csv")},
     )
 
@@ -421,7 +421,7 @@ def test_formula_cells_of_an_mis_export_never_reach_a_csv_as_formulas(
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.PREVIEWED, run.error
     with django_capture_on_commit_callbacks(execute=True):
-        assert admin.post(reverse("consent:import_apply", args=[run.pk])).status_code == 302
+        assert admin.post(reverse("accounts:import_apply", args=[run.pk])).status_code == 302
     run.refresh_from_db()
     assert run.status == ImportRun.Status.APPLIED, run.error
     imported = list(Pupil.objects.filter(mis_id__startswith="F", school=personas.a.school))

@@ -230,7 +230,9 @@ def test_stored_payloads_are_shown_only_as_text(personas, django_capture_on_comm
                 response = clients(label).get(extra_url)
                 statuses.append(response.status_code)
                 sweep.read(f"{url_name} {extra} as {label}", response)
-            if 200 not in statuses:
+            # An old address of a page that moved answers with the redirect its rule declares (the
+            # page it sends people to is read under its own name).
+            if 200 not in statuses and rule.redirect_for("GET", None) is None:
                 unseen_extras.append(f"{url_name} {extra}: {statuses}")
 
     # The audit log lists the newest 50 entries a page, and each page opened above added a view to

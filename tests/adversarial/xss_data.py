@@ -18,9 +18,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import ImportRun
 from accounts.roles import Role
 from approvals.models import ApprovalStep
-from consent.models import ConsentAnswer, Event, ImportRun, Purpose
+from consent.models import ConsentAnswer, Event, Purpose
 from core.models import AuditEntry
 from governance.models import PolicyVersion
 from incidents import services as incident_services
@@ -114,7 +115,7 @@ def build_records(personas, capture_on_commit) -> Records:
                 (objects["ict_incident"][0], ["a:staff", "a:ict_technician"]),
                 ({"incident_id": described.pk}, ["a:staff", "a:dsl"]),
             ],
-            "consent_import": [({"run_id": run.pk}, admin) for run in (previewed, applied, failed)],
+            "mis_import": [({"run_id": run.pk}, admin) for run in (previewed, applied, failed)],
         },
     )
 
@@ -149,7 +150,7 @@ MIS_HEADER = "UPN,Forename,Surname,DOB,Year,Reg Group,Contact 1 Forename,Contact
 
 def _mis_imports(personas, capture_on_commit) -> tuple[ImportRun, ImportRun, ImportRun]:
     """MIS exports previewed, applied, and refused, so every report of an import holds text."""
-    from consent import mis_import
+    from accounts import mis_import
 
     admin = personas[Role.TRUST_ADMINISTRATOR]
     runs = []
@@ -322,13 +323,13 @@ def post_forms(personas, records: Records, capture_on_commit) -> tuple[list[str]
     csv = f'{MIS_HEADER}X9,"{first}","{last}",14/03/2016,5,"{klass}",Kim,Lee,kim9@home.example\n'
     post(
         personas[Role.TRUST_ADMINISTRATOR],
-        "consent:import_upload",
+        "accounts:import_upload",
         {"school": a.school.pk, "file": SimpleUploadedFile("export.csv", csv.encode(), "text/csv")},
     )
     run = ImportRun.objects.latest("uploaded_at")
-    records.extra["consent_import"].append(({"run_id": run.pk}, ["trust:trust_administrator"]))
+    records.extra["mis_import"].append(({"run_id": run.pk}, ["trust:trust_administrator"]))
     # Applied, the pupil joins the directory with the names and class from the file.
-    post(personas[Role.TRUST_ADMINISTRATOR], "consent:import_apply", {}, kwargs={"run_id": run.pk})
+    post(personas[Role.TRUST_ADMINISTRATOR], "accounts:import_apply", {}, kwargs={"run_id": run.pk})
     post(
         a[Role.HEADTEACHER],
         "governance:policy_create",

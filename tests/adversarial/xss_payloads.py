@@ -60,7 +60,7 @@ SKIPPED_FIELDS: dict[str, str] = {
     "consent.ConsentState.academic_year": "an academic year such as 2025/26, validated",
     "consent.WithdrawalFollowUp.academic_year": "an academic year such as 2025/26, validated",
     "consent.Collection.academic_year": "an academic year such as 2025/26, validated",
-    "consent.ImportRun.stage": "a progress label set by the import code",
+    "accounts.ImportRun.stage": "a progress label set by the import code",
 }
 
 # JSON fields whose strings are keys from a fixed list (checked by validators) or addresses; the

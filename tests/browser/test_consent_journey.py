@@ -13,9 +13,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ParentLink
+from accounts.models import ImportRun, ParentLink
 from accounts.roles import Role
-from consent.models import ImportRun, Purpose, Restriction
+from consent.models import Purpose, Restriction
 from consent.selectors import current_academic_year
 from consent.services import collection_open, consent_withdraw, event_add_pupils, event_create
 from tests.browser.conftest import axe_violations, screenshot, sign_in
@@ -228,11 +228,11 @@ def test_the_staff_pages_of_consent_are_accessible(browser, live_server):
         "x.csv",
         ContentFile(b"UPN,Forename,Surname,DOB,Year\nS1,Sam,Lee,01/01/2015,5\nS2,,Lee,01/01/2030,Y14\n"),
     )
-    from consent.mis_import import import_run_preview
+    from accounts.mis_import import import_run_preview
 
     import_run_preview(run_id=run.pk)
     follow_menu(admin, "Import pupils")
     look(admin, "consent-import-upload")
-    admin.goto(f"/consent/import/{run.pk}/")
+    admin.goto(f"/account/pupils/import/{run.pk}/")
     assert admin.get_by_text("The first name is missing").is_visible()
     look(admin, "consent-import-preview")

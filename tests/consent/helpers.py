@@ -40,14 +40,16 @@ def child_of(parent, school, *, responsibility: bool = True, **fields):
 
 
 def consent_sweep_objects(personas) -> dict[str, tuple[dict, object]]:
-    """The access sweep's consent records, all of school A (tests/access/test_sweep.py)."""
+    """The access sweep's consent records, and the MIS import run that fills consent's register, all
+    of school A (tests/access/test_sweep.py)."""
     from datetime import timedelta
 
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
+    from accounts.models import ImportRun
     from accounts.roles import Role
-    from consent.models import ImportRun, WithdrawalFollowUp
+    from consent.models import WithdrawalFollowUp
     from consent.services import collection_open, consent_withdraw, event_add_pupils, event_create
 
     a = personas.a
@@ -82,5 +84,5 @@ def consent_sweep_objects(personas) -> dict[str, tuple[dict, object]]:
         "consent_follow_up": ({"follow_up_id": follow_up.pk}, a.school),
         "consent_collection": ({"collection_id": collection.pk}, a.school),
         "consent_event": ({"event_id": event.pk}, a.school),
-        "consent_import": ({"run_id": run.pk}, a.school),
+        "mis_import": ({"run_id": run.pk}, a.school),
     }

@@ -149,6 +149,36 @@ class DemoData:
             if item.role == role and (school is None or item.school == school)
         )
 
+    # The demo people the apps' sample records are made by, named by their post so that no app
+    # outside accounts has to name a role.
+    def headteacher(self, school: School) -> User:
+        return self.login(Role.HEADTEACHER, school)
+
+    def dsl(self, school: School) -> User:
+        return self.login(Role.DSL, school)
+
+    def deputy_dsl(self, school: School) -> User:
+        return self.login(Role.DEPUTY_DSL, school)
+
+    def marketing_officer(self, school: School) -> User:
+        return self.login(Role.MARKETING_OFFICER, school)
+
+    def ict_technician(self, school: School) -> User:
+        return self.login(Role.ICT_TECHNICIAN, school)
+
+    def staff_member(self, school: School) -> User:
+        return self.login(Role.STAFF, school)
+
+    def staff_members(self, school: School) -> list[User]:
+        """Every member of staff (the staff role) of the school, in the order they were made."""
+        return [item.user for item in self.logins if item.role == Role.STAFF and item.school == school]
+
+    def parent(self, school: School) -> User:
+        return self.login(Role.PARENT, school)
+
+    def director_of_marketing(self) -> User:
+        return self.login(Role.DIRECTOR_OF_MARKETING)
+
 
 # --- planning: the people of each school, decided before anything is saved -------------------
 

@@ -1,4 +1,4 @@
-"""Reading a MIS export: which column is which, and every row checked (see consent.mis_import)."""
+"""Reading a MIS export: which column is which, and every row checked (see accounts.mis_import)."""
 
 from __future__ import annotations
 

@@ -11,11 +11,10 @@ import time
 import pytest
 from django.core.files.base import ContentFile
 
-from accounts.models import ParentLink, Pupil, User
+from accounts.mis_import import import_run_apply, import_run_preview
+from accounts.models import ImportRun, ParentLink, Pupil, User
 from accounts.roles import Role
 from benchmarks import mis_export
-from consent.mis_import import import_run_apply, import_run_preview
-from consent.models import ImportRun
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

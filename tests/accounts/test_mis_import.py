@@ -11,10 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import Membership, ParentLink, Pupil, User, YearGroup
+from accounts.mis_import import import_run_apply, parse_date, parse_relationship, parse_year_group
+from accounts.models import ImportRun, Membership, ParentLink, Pupil, User, YearGroup
 from accounts.roles import Action, Role
-from consent.mis_import import import_run_apply, parse_date, parse_relationship, parse_year_group
-from consent.models import ImportRun
 from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +51,7 @@ BAD_REASONS = {
 
 def upload(client, personas, text: str, name: str = "sims-export.csv"):
     return client.post(
-        reverse("consent:import_upload"),
+        reverse("accounts:import_upload"),
         {"school": personas.a.school.pk, "file": SimpleUploadedFile(name, text.encode("utf-8"), "text/csv")},
     )
 
@@ -76,11 +75,11 @@ def preview_then_apply(client, personas, text, capture) -> ImportRun:
         response = upload(client, personas, text)
     run = ImportRun.objects.latest("uploaded_at")
     assert response.status_code == 302 and response["Location"] == reverse(
-        "consent:import_run", args=[run.pk]
+        "accounts:import_run", args=[run.pk]
     )
     assert run.status == ImportRun.Status.PREVIEWED
     with capture(execute=True):
-        assert client.post(reverse("consent:import_apply", args=[run.pk])).status_code == 302
+        assert client.post(reverse("accounts:import_apply", args=[run.pk])).status_code == 302
     run.refresh_from_db()
     assert run.status == ImportRun.Status.APPLIED, run.error
     return run
@@ -140,7 +139,7 @@ def test_the_preview_reports_each_bad_row_and_saves_nothing(
         4,
     )
     assert counts() == before
-    page = admin_client.get(reverse("consent:import_run", args=[run.pk]))
+    page = admin_client.get(reverse("accounts:import_run", args=[run.pk]))
     html = page.content.decode()
     assert "The first name is missing" in html and "appears again" in html and "Import the file" in html
     assert "Contact 2 (Zed Khan) has no email address" in html
@@ -247,7 +246,7 @@ def test_a_file_without_a_needed_column_fails_with_a_clear_message(
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.FAILED
     assert run.error.startswith("The file has no column for: Date of birth")
-    assert "Date of birth" in admin_client.get(reverse("consent:import_run", args=[run.pk])).content.decode()
+    assert "Date of birth" in admin_client.get(reverse("accounts:import_run", args=[run.pk])).content.decode()
 
 
 def test_a_file_that_is_not_csv_is_refused(personas, admin_client):
@@ -259,7 +258,7 @@ def test_a_file_that_is_not_csv_is_refused(personas, admin_client):
 def test_a_working_import_page_refreshes_itself(personas, admin_client):
     upload(admin_client, personas, GOOD_AND_BAD)  # the preview is queued after commit, which never comes here
     run = ImportRun.objects.get()
-    page = admin_client.get(reverse("consent:import_run", args=[run.pk]))
+    page = admin_client.get(reverse("accounts:import_run", args=[run.pk]))
     assert run.status == ImportRun.Status.PREVIEWING and page["Refresh"] == "3"
 
 
@@ -271,10 +270,10 @@ def test_imports_are_for_the_trust_administrator(
     run = ImportRun.objects.get()
     for role in (Role.MARKETING_OFFICER, Role.HEADTEACHER):
         client = client_for(personas.a[role])
-        assert client.get(reverse("consent:import_upload")).status_code == 403
-        assert client.get(reverse("consent:import_run", args=[run.pk])).status_code == 404
-        assert client.post(reverse("consent:import_apply", args=[run.pk])).status_code == 404
-    assert admin_client.get(reverse("consent:import_apply", args=[run.pk])).status_code == 405
+        assert client.get(reverse("accounts:import_upload")).status_code == 403
+        assert client.get(reverse("accounts:import_run", args=[run.pk])).status_code == 404
+        assert client.post(reverse("accounts:import_apply", args=[run.pk])).status_code == 404
+    assert admin_client.get(reverse("accounts:import_apply", args=[run.pk])).status_code == 405
     run.refresh_from_db()
     assert run.status == ImportRun.Status.PREVIEWED
 
@@ -289,7 +288,7 @@ def test_an_import_started_twice_runs_once(personas, admin_client, django_captur
 def test_an_import_whose_worker_was_lost_is_started_again(personas, admin_client):
     from datetime import timedelta
 
-    from consent.tasks import resume_stalled_imports
+    from accounts.tasks import resume_stalled_imports
 
     upload(admin_client, personas, GOOD_AND_BAD)  # queued after a commit that never comes: as if lost
     run = ImportRun.objects.get()
@@ -321,3 +320,55 @@ def test_an_imported_parent_sets_a_password_through_password_reset(
     assert response.status_code == 302
     priya = User.objects.get(email="priya.patel@home.example")
     assert priya.check_password(new_password)
+
+
+def test_the_old_consent_addresses_send_an_administrator_on_to_the_import(
+    personas, client_for, admin_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(admin_client, personas, GOOD_AND_BAD)
+    run = ImportRun.objects.get()
+    old_and_new = [
+        ("GET", "/consent/import/", reverse("accounts:import_upload")),
+        ("GET", f"/consent/import/{run.pk}/", reverse("accounts:import_run", args=[run.pk])),
+        ("POST", f"/consent/import/{run.pk}/apply/", reverse("accounts:import_apply", args=[run.pk])),
+    ]
+    for method, old, new in old_and_new:
+        assert new.startswith("/account/pupils/import/")
+        response = getattr(admin_client, method.lower())(old)
+        # 308 keeps the method: a form posted from a page opened before the move still reaches it.
+        assert (response.status_code, response["Location"]) == (308, new), (method, old)
+    # Following the redirect posts again to the new address, which starts the import.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/consent/import/{run.pk}/apply/", follow=True)
+    assert response.redirect_chain[-1] == (reverse("accounts:import_run", args=[run.pk]), 302)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.APPLIED, run.error
+    # Someone the import's pages refuse is refused at the old addresses too, before any redirect.
+    headteacher = client_for(personas.a[Role.HEADTEACHER])
+    assert headteacher.get("/consent/import/").status_code == 403
+    assert headteacher.get(f"/consent/import/{run.pk}/").status_code == 404
+    assert headteacher.post(f"/consent/import/{run.pk}/apply/").status_code == 404
+
+
+def test_a_task_queued_under_its_old_consent_name_still_runs(personas, admin_client):
+    from celery import current_app
+
+    from accounts import tasks
+
+    run = ImportRun.objects.create(
+        school=personas.a.school,
+        uploaded_by=personas[Role.TRUST_ADMINISTRATOR],
+        original_name="sims-export.csv",
+        file=SimpleUploadedFile("sims-export.csv", GOOD_AND_BAD.encode("utf-8")),
+    )
+    registered = current_app.tasks
+    for old, new in [
+        ("consent.tasks.preview_import", tasks.preview_import),
+        ("consent.tasks.apply_import", tasks.apply_import),
+        ("consent.tasks.resume_stalled_imports", tasks.resume_stalled_imports),
+    ]:
+        assert old in registered and new.name == old.replace("consent.", "accounts.")
+    registered["consent.tasks.preview_import"].apply(args=[str(run.pk)])
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.PREVIEWED, run.error

@@ -15,10 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import Membership, ParentLink, Pupil, School, User, YearGroup
+from accounts.mis_import.columns import Contact, GoodRow, ReadResult, read_rows
+from accounts.models import ImportRun, Membership, ParentLink, Pupil, School, User, YearGroup
 from accounts.roles import Role
-from consent.mis_import.columns import Contact, GoodRow, ReadResult, read_rows
-from consent.models import ImportRun
 from core.dates import numeric_date
 from core.models import AuditEntry
 
@@ -209,7 +208,7 @@ class _Progress:
 
 def _audit_entries(*, run: ImportRun, actor: User, verb: str, object_type: str, items) -> list[AuditEntry]:
     """Audit log rows for objects written in bulk (bulk inserts send no signals)."""
-    path = reverse("consent:import_run", args=[run.pk])
+    path = reverse("accounts:import_run", args=[run.pk])
     return [
         AuditEntry(
             actor=actor,

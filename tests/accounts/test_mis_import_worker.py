@@ -6,12 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from accounts.models import Pupil
+from accounts.mis_import import import_apply, import_upload
+from accounts.models import ImportRun, Pupil
 from accounts.roles import Role
-from consent.mis_import import import_apply, import_upload
-from consent.models import ImportRun
+from tests.accounts.test_mis_import import GOOD_AND_BAD
 from tests.celery_worker import wait_until
-from tests.consent.test_import import GOOD_AND_BAD
 from tests.factories import make_personas
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker, pytest.mark.slow]

@@ -39,7 +39,7 @@ your password?". Links follow the file's relationship and parental responsibilit
 longer in the file keeps its link (the school removes it by hand).
 """
 
-from consent.mis_import.columns import (
+from accounts.mis_import.columns import (
     CONTACT_COLUMNS,
     MAX_CONTACTS,
     PUPIL_COLUMNS,
@@ -49,8 +49,8 @@ from consent.mis_import.columns import (
     parse_year_group,
     read_rows,
 )
-from consent.mis_import.plan import apply_plan, make_plan
-from consent.mis_import.runs import (
+from accounts.mis_import.plan import apply_plan, make_plan
+from accounts.mis_import.runs import (
     MAX_RESTARTS,
     MAX_UPLOAD_BYTES,
     STALE_MINUTES,

@@ -1,4 +1,4 @@
-"""Views of accounts: signing in and out, two-factor, password reset, home pages, the pupil directory."""
+"""Views of people: signing in and out, two-factor, password reset, home pages, the pupil directory."""
 
 import base64
 

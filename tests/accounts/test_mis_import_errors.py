@@ -16,9 +16,7 @@ from django.db import OperationalError, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, ParentLink, Pupil, User
-from accounts.roles import Role
-from consent.mis_import import (
+from accounts.mis_import import (
     MAX_RESTARTS,
     STALE_MINUTES,
     ImportFileError,
@@ -27,12 +25,13 @@ from consent.mis_import import (
     import_upload,
     read_rows,
 )
-from consent.mis_import import columns as mis_columns
-from consent.mis_import import runs as mis_runs
-from consent.models import ImportRun
-from consent.tasks import resume_stalled_imports
+from accounts.mis_import import columns as mis_columns
+from accounts.mis_import import runs as mis_runs
+from accounts.models import ImportRun, Membership, ParentLink, Pupil, User
+from accounts.roles import Role
+from accounts.tasks import resume_stalled_imports
+from tests.accounts.test_mis_import import GOOD_AND_BAD, HEADER, preview_then_apply, upload
 from tests.celery_worker import wait_until
-from tests.consent.test_import import GOOD_AND_BAD, HEADER, preview_then_apply, upload
 from tests.factories import make_personas
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +106,7 @@ def test_a_line_break_in_a_field_not_in_quotes_fails_the_run_with_its_row(
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(admin_client, personas, text)
     run = ImportRun.objects.get()
-    assert response["Location"] == reverse("consent:import_run", args=[run.pk])
+    assert response["Location"] == reverse("accounts:import_run", args=[run.pk])
 
     assert run.status == ImportRun.Status.FAILED
     assert run.error == f"Row 12: {LINE_BREAK}"
@@ -119,7 +118,7 @@ def test_a_line_break_in_a_field_not_in_quotes_fails_the_run_with_its_row(
     assert "govuk-error-summary" in html and "The file could not be imported" in html
     assert "Row 12: a line break inside a field that is not in quotes." in html
     assert "Nothing was imported." in html
-    assert f'href="{reverse("consent:import_upload")}"' in html and "Upload a corrected file" in html
+    assert f'href="{reverse("accounts:import_upload")}"' in html and "Upload a corrected file" in html
 
     # The sweeper, well past its staleness threshold, leaves a failed run alone.
     move_time(STALE_MINUTES + 1)
@@ -206,7 +205,7 @@ def test_a_null_character_past_the_first_8_kb_fails_with_its_row(
     assert run.status == ImportRun.Status.FAILED
     assert run.error.startswith("Row 200: the row holds a null character")
     assert counts() == before
-    html = admin_client.get(reverse("consent:import_run", args=[run.pk])).content.decode()
+    html = admin_client.get(reverse("accounts:import_run", args=[run.pk])).content.decode()
     assert "Row 200: the row holds a null character" in html
 
 
@@ -242,7 +241,7 @@ def test_a_file_in_neither_utf8_nor_windows_1252_is_still_read(
     text = (HEADER + "\n" + pupil_row(2)).encode() + b"\x81\n"
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
-            reverse("consent:import_upload"),
+            reverse("accounts:import_upload"),
             {"school": personas.a.school.pk, "file": SimpleUploadedFile("export.csv", text, "text/csv")},
         )
     assert ImportRun.objects.get().status == ImportRun.Status.PREVIEWED
@@ -261,7 +260,7 @@ def test_an_unexpected_fault_in_the_preview_fails_the_run_and_logs_it(
         raise KeyError("a fault of the portal's")
 
     monkeypatch.setattr(mis_runs, "make_plan", broken)
-    with caplog.at_level(logging.ERROR, logger="consent.mis_import.runs"):
+    with caplog.at_level(logging.ERROR, logger="accounts.mis_import.runs"):
         import_run_preview(run_id=run.pk)
     run.refresh_from_db()
     assert run.status == ImportRun.Status.FAILED and run.finished_at is not None
@@ -271,7 +270,7 @@ def test_an_unexpected_fault_in_the_preview_fails_the_run_and_logs_it(
     )
     move_time(STALE_MINUTES + 1)
     assert resume_stalled_imports() == 0
-    html = admin_client.get(reverse("consent:import_run", args=[run.pk])).content.decode()
+    html = admin_client.get(reverse("accounts:import_run", args=[run.pk])).content.decode()
     assert "could not be checked because of a problem in the portal" in html
 
 
@@ -295,7 +294,7 @@ def test_an_unexpected_fault_while_applying_fails_the_run(
     import_run_apply(run_id=second.pk)
     second.refresh_from_db()
     assert (second.status, second.error) == (ImportRun.Status.FAILED, mis_runs.APPLY_FAILED)
-    html = admin_client.get(reverse("consent:import_run", args=[second.pk])).content.decode()
+    html = admin_client.get(reverse("accounts:import_run", args=[second.pk])).content.decode()
     assert "The import did not finish" in html and "What was imported is kept" in html
     assert "Nothing was imported" not in html
 
@@ -352,7 +351,7 @@ def test_a_run_that_keeps_stalling_is_failed_after_its_restarts(
     move_time(STALE_MINUTES * 10)
     assert resume_stalled_imports() == 0 and len(sent) == MAX_RESTARTS
     # Signed in afresh: the clock has moved past the session's idle limit.
-    page = client_for(personas[Role.TRUST_ADMINISTRATOR]).get(reverse("consent:import_run", args=[run.pk]))
+    page = client_for(personas[Role.TRUST_ADMINISTRATOR]).get(reverse("accounts:import_run", args=[run.pk]))
     assert "Refresh" not in page
     assert f"Checking the file was started again {MAX_RESTARTS} times" in page.content.decode()
 

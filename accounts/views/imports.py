@@ -6,11 +6,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import access
+from accounts import access, mis_import, selectors
+from accounts.forms import ImportUploadForm
+from accounts.models import ImportRun
 from accounts.roles import Action
-from consent import mis_import, selectors
-from consent.forms import ImportUploadForm
-from consent.models import ImportRun
 
 # Seconds between reloads of a working import's page (the Refresh header needs no JavaScript).
 POLL_SECONDS = 3
@@ -30,7 +29,7 @@ def import_upload(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return redirect("consent:import_run", run_id=run.pk)
+            return redirect("accounts:import_run", run_id=run.pk)
     context = {
         "form": form,
         "runs": list(selectors.import_runs_for(user=request.user)[:10]),
@@ -38,7 +37,7 @@ def import_upload(request):
         "contact_columns": mis_import.CONTACT_COLUMNS,
         "max_contacts": mis_import.MAX_CONTACTS,
     }
-    return render(request, "consent/import_upload.html", context)
+    return render(request, "accounts/import_upload.html", context)
 
 
 @login_required
@@ -53,7 +52,7 @@ def import_run(request, run_id):
     )
     report = run.result if run.status == ImportRun.Status.APPLIED else run.preview
     response = render(
-        request, "consent/import_run.html", {"run": run, "report": report, "poll": POLL_SECONDS}
+        request, "accounts/import_run.html", {"run": run, "report": report, "poll": POLL_SECONDS}
     )
     if run.is_working:
         response["Refresh"] = str(POLL_SECONDS)
@@ -69,4 +68,4 @@ def import_apply(request, run_id):
         mis_import.import_apply(by=request.user, run=run)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect("consent:import_run", run_id=run.pk)
+    return redirect("accounts:import_run", run_id=run.pk)

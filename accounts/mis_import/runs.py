@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -14,11 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import School, User
+from accounts.mis_import.columns import ImportFileError, decode
+from accounts.mis_import.plan import apply_plan, make_plan
+from accounts.models import ImportRun, School, User
 from accounts.roles import Action
-from consent.mis_import.columns import ImportFileError, decode
-from consent.mis_import.plan import apply_plan, make_plan
-from consent.models import ImportRun
 from core.audit import audit_record
 from core.models import AuditEntry
 from core.tasks import enqueue
@@ -112,8 +112,8 @@ def import_apply(*, by: User, run: ImportRun) -> ImportRun:
 def _enqueue(task_name: str, run_id) -> None:
     """Queue a task for a run; if the queue is down the run stays in its state and the sweeper
     starts it later."""
-    # Here, not at the top: consent.tasks imports these services to run them in a worker.
-    from consent import tasks
+    # Here, not at the top: accounts.tasks imports these services to run them in a worker.
+    from accounts import tasks
 
     enqueue(getattr(tasks, task_name), str(run_id))
 
@@ -254,6 +254,15 @@ def _stalled(runs, older_than_minutes: int):
     return runs.filter(status__in=WORKING).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, uploaded_at__lt=cutoff)
     )
+
+
+def overdue_imports(now, school_ids) -> int:
+    """MIS imports that have made no progress for longer than the resume sweep allows."""
+    cutoff = now - timedelta(minutes=STALE_MINUTES)
+    runs = ImportRun.objects.filter(status__in=WORKING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, uploaded_at__lt=cutoff)
+    )
+    return (runs if school_ids is None else runs.filter(school_id__in=school_ids)).count()
 
 
 def import_runs_resume_stalled(*, older_than_minutes: int = STALE_MINUTES) -> list[tuple[str, str]]:
