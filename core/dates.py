@@ -37,6 +37,21 @@ def short_datetime(value: datetime | None) -> str:
     return f"{_day(value):%-d %b %Y, %H:%M}" if value else ""
 
 
+def weekday_date(value: date | datetime | None) -> str:
+    """Monday 7 December 2026 (empty for no date)."""
+    return f"{_day(value):%A %-d %B %Y}" if value else ""
+
+
+def month_and_year(value: date | datetime | None) -> str:
+    """December 2026 (empty for no date)."""
+    return f"{_day(value):%B %Y}" if value else ""
+
+
+def exact_datetime(value: datetime | None) -> str:
+    """7 Dec 2026, 15:37:05: to the second, where the order of entries matters (the audit log)."""
+    return f"{_day(value):%-d %b %Y, %H:%M:%S}" if value else ""
+
+
 def time_of_day(value: datetime | None) -> str:
     """15:37 (empty for no moment)."""
     return f"{_day(value):%H:%M}" if value else ""

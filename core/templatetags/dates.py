@@ -14,6 +14,10 @@ register.filter("long_date", dates.long_date)
 register.filter("long_datetime", dates.long_datetime)
 register.filter("short_date", dates.short_date)
 register.filter("short_datetime", dates.short_datetime)
+register.filter("weekday_date", dates.weekday_date)
+register.filter("month_and_year", dates.month_and_year)
+register.filter("exact_datetime", dates.exact_datetime)
+register.filter("time_of_day", dates.time_of_day)
 
 
 @register.filter
