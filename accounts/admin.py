@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_otp.admin import OTPAdminSite
 
-from accounts.models import Membership, ParentLink, Pupil, School, Trust, User
+from accounts.models import Membership, ParentLink, Pupil, School, Trust, TrustSignOn, User
 
 # The admin demands a verified second factor from everyone who uses it.
 admin.site.__class__ = OTPAdminSite
@@ -71,3 +71,8 @@ class PupilAdmin(admin.ModelAdmin):
 class ParentLinkAdmin(admin.ModelAdmin):
     list_display = ["parent", "pupil", "relationship", "parental_responsibility"]
     autocomplete_fields = ["parent", "pupil"]
+
+
+@admin.register(TrustSignOn)
+class TrustSignOnAdmin(admin.ModelAdmin):
+    list_display = ["trust", "provider", "issuer", "allowed_domains", "enabled", "staff_password_sign_in"]
