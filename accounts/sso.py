@@ -170,9 +170,9 @@ def password_sign_in_allowed(user: User) -> bool:
 def password_refusal_message(user: User) -> str:
     """What a member of staff is told when their trust signs staff in only through its provider."""
     trusts = {m.trust_id for m in access.memberships(user)}
-    sign_on = TrustSignOn.objects.filter(trust_id__in=trusts, enabled=True).select_related("trust").first()
-    name = provider_name(sign_on) if sign_on else "your school or trust account"
-    return f"Staff sign in with {name}. Use the ‘Sign in with {name}’ button on this page."
+    sign_on = TrustSignOn.objects.filter(trust_id__in=trusts, enabled=True).order_by("trust__name").first()
+    label = sign_on.sign_in_label() if sign_on else "Sign in with your school account"
+    return f"Staff sign in with their school or trust account. Use the ‘{label}’ button on this page."
 
 
 def sign_on_secret(sign_on: TrustSignOn) -> str:

@@ -6,7 +6,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts import sso
 from accounts.forms import SignOnStartForm
@@ -20,12 +20,15 @@ def _safe(request, target: str) -> str:
     return reverse("home")
 
 
-@require_POST
+@require_GET
 def sso_start(request):
-    """Send the person to their trust's provider to sign in."""
+    """Send the person to their trust's provider to sign in.
+
+    A link, not a form: the sign-in page's content security policy lets forms post only to the
+    portal, and Chromium applies that to the redirect after a POST too."""
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignOnStartForm(request.POST)
+    form = SignOnStartForm(request.GET)
     if not form.is_valid():
         messages.error(request, "Choose how to sign in.")
         return redirect("accounts:login")

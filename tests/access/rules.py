@@ -95,7 +95,7 @@ RULES: dict[str, Rule] = {
     "home": SIGNED_IN,
     "healthz": Rule("public", before_two_factor=True),
     "accounts:login": Rule("public", methods=("GET", "POST"), redirects_to=_home_when_signed_in),
-    "accounts:sso_start": Rule("public", methods=("POST",), redirects_to=_home_or_sign_in),
+    "accounts:sso_start": Rule("public", redirects_to=_home_or_sign_in),
     "accounts:sso_callback": Rule("public", redirects_to=_home_or_sign_in),
     # Signing out ends at the sign-in page: that redirect is the page's answer, not a refusal.
     "accounts:logout": Rule(

@@ -102,7 +102,7 @@ def sign_in_through_provider(client, provider: Provider, sign_on: TrustSignOn, u
     The provider's pages are followed with requests (cookies kept), the portal's with the test
     client; the answer is the portal's response to the provider's redirect back (not followed).
     """
-    start = client.post("/account/sign-in/sso/", {"sign_on": str(sign_on.pk)})
+    start = client.get("/account/sign-in/sso/", {"sign_on": str(sign_on.pk)})
     assert start.status_code == 302, start.status_code
     callback = provider_redirect_back(provider, start["Location"], username)
     return client.get(callback.path + "?" + callback.query)

@@ -214,7 +214,10 @@ def test_a_trust_can_switch_staff_password_sign_in_off(personas):
     for user in (personas.a[Role.STAFF], personas.a[Role.DSL], personas[Role.TRUST_ADMINISTRATOR]):
         response = password_sign_in(user.email)
         assert response.status_code == 200, user
-        assert "Staff sign in with Microsoft 365." in response.content.decode()
+        assert (
+            "Staff sign in with their school or trust account. Use the ‘Sign in with Microsoft 365’ "
+            "button on this page." in response.content.decode()
+        )
         assert "_auth_user_id" not in response.wsgi_request.session
     entry = AuditEntry.objects.filter(verb=AuditEntry.Verb.LOGIN_FAILED).first()
     assert entry.changes["event"][1] == "password sign-in is switched off for this trust's staff"

@@ -190,7 +190,7 @@ def test_a_replayed_answer_is_refused(personas, oidc_provider, sign_on):
     staff = personas.a[Role.STAFF]
     oidc_provider.set_accounts({"staff": {"email": staff.email}})
     client = Client()
-    start = client.post("/account/sign-in/sso/", {"sign_on": str(sign_on.pk)})
+    start = client.get("/account/sign-in/sso/", {"sign_on": str(sign_on.pk)})
     back = provider_redirect_back(oidc_provider, start["Location"], "staff")
     url = f"{back.path}?{back.query}"
     assert client.get(url).status_code == 302 and signed_in_id(client) == str(staff.pk)
@@ -255,7 +255,7 @@ def test_the_page_asked_for_is_reached_after_signing_in(personas, oidc_provider,
     oidc_provider.set_accounts({"staff": {"email": staff.email}})
     for asked, reached in (("/incidents/mine/", "/incidents/mine/"), ("https://evil.example/", HOME)):
         client = Client()
-        start = client.post("/account/sign-in/sso/", {"sign_on": str(sign_on.pk), "next": asked})
+        start = client.get("/account/sign-in/sso/", {"sign_on": str(sign_on.pk), "next": asked})
         back = provider_redirect_back(oidc_provider, start["Location"], "staff")
         assert client.get(f"{back.path}?{back.query}")["Location"] == reached
 
@@ -263,14 +263,14 @@ def test_the_page_asked_for_is_reached_after_signing_in(personas, oidc_provider,
 def test_a_switched_off_sign_on_cannot_be_started(personas, oidc_provider, sign_on):
     sign_on.enabled = False
     sign_on.save(update_fields=["enabled"])
-    response = Client().post("/account/sign-in/sso/", {"sign_on": str(sign_on.pk)})
+    response = Client().get("/account/sign-in/sso/", {"sign_on": str(sign_on.pk)})
     assert response.status_code == 302 and response["Location"] == "/account/sign-in/"
     assert "Sign in with your school account" not in Client().get("/account/sign-in/").content.decode()
 
 
 def test_a_missing_secret_is_reported_before_anyone_signs_in(personas, oidc_provider, sign_on, monkeypatch):
     monkeypatch.delenv(sign_on.client_secret_variable)
-    response = Client().post("/account/sign-in/sso/", {"sign_on": str(sign_on.pk)})
+    response = Client().get("/account/sign-in/sso/", {"sign_on": str(sign_on.pk)})
     assert response["Location"] == "/account/sign-in/"
     assert messages_of(response)[0].startswith("Single sign-on is not set up fully.")
 
@@ -278,4 +278,4 @@ def test_a_missing_secret_is_reported_before_anyone_signs_in(personas, oidc_prov
 def test_the_sign_in_page_offers_the_button(personas, sign_on):
     page = Client().get("/account/sign-in/").content.decode()
     assert "Sign in with your school account" in page
-    assert f'value="{sign_on.pk}"' in page
+    assert f'href="/account/sign-in/sso/?sign_on={sign_on.pk}"' in page
