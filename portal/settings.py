@@ -123,7 +123,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     # Single sign-on with the trust's Microsoft 365 or Google Workspace, configured per trust in
     # the admin (accounts.models.TrustSignOn); it links to existing staff and never creates anyone.
-    "accounts.sso.SignOnBackend",
+    "accounts.sso.protocol.SignOnBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [
