@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_otp.admin import OTPAdminSite
 
-from accounts.models import ImportRun, Membership, ParentLink, Pupil, School, Trust, User
+from accounts.models import ImportRun, Membership, ParentLink, Pupil, School, Trust, TrustSignOn, User
 
 # The admin demands a verified second factor from everyone who uses it.
 admin.site.__class__ = OTPAdminSite
@@ -92,3 +92,8 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TrustSignOn)
+class TrustSignOnAdmin(admin.ModelAdmin):
+    list_display = ["trust", "provider", "issuer", "allowed_domains", "enabled", "staff_password_sign_in"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
-from accounts.models import Membership, ParentLink, Pupil, School, Trust, User
+from accounts.models import Membership, ParentLink, Pupil, School, Trust, TrustSignOn, User
 from core import audit
 from core.audit import audit_record
 from core.models import AuditEntry
@@ -20,6 +20,7 @@ def register() -> None:
     audit.register(Membership)
     audit.register(Pupil)
     audit.register(ParentLink, school_of=lambda link: link.pupil.school_id)
+    audit.register(TrustSignOn)
     user_logged_in.connect(_logged_in, dispatch_uid="audit-logged-in")
     user_logged_out.connect(_logged_out, dispatch_uid="audit-logged-out")
     user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
@@ -61,14 +62,20 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     # type their password into the wrong box, and the log is append-only.
     typed = str(credentials.get("username", "") or "").strip()
     account = User.objects.filter(email__iexact=typed).first() if typed else None
+    # A single sign-on refusal (accounts.sso) says why: the address is the provider's, not typed.
+    identity = credentials.get("sso_identity")
+    changes = {"event": ["", identity.refusal_reason()]} if identity is not None else None
     if account is not None:
-        audit_record(verb=AuditEntry.Verb.LOGIN_FAILED, obj=account, actor=None, request=request)
+        audit_record(
+            verb=AuditEntry.Verb.LOGIN_FAILED, obj=account, actor=None, request=request, changes=changes
+        )
     else:
         audit_record(
             verb=AuditEntry.Verb.LOGIN_FAILED,
             object_type="accounts.user",
             object_repr=typed[:200] if _looks_like_address(typed) else "(not an email address)",
             request=request,
+            changes=changes,
         )
 
 

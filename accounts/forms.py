@@ -7,8 +7,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import timezone
 
-from accounts import access
-from accounts.models import User, YearGroup
+from accounts import access, sso
+from accounts.models import TrustSignOn, User, YearGroup
 from accounts.roles import Action
 
 
@@ -26,6 +26,19 @@ class EmailLoginForm(AuthenticationForm):
         "invalid_login": "Enter a correct email address and password.",
         "inactive": "Enter a correct email address and password.",
     }
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        # The password was right, so saying why it is not enough tells nobody anything new.
+        if not sso.password_sign_in_allowed(user):
+            raise forms.ValidationError(sso.password_refusal_message(user), code="sso_required")
+
+
+class SignOnStartForm(forms.Form):
+    """The single sign-on button of one trust (and where to go once signed in)."""
+
+    sign_on = forms.ModelChoiceField(queryset=TrustSignOn.objects.filter(enabled=True))
+    next = forms.CharField(required=False, max_length=2000)
 
 
 class PortalPasswordResetForm(PasswordResetForm):

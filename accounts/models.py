@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.models import Device, DeviceManager
 
 from accounts.roles import SCHOOL_ROLES, TRUST_ROLES, Action, Role
 from core.calendar import age_on
@@ -327,3 +328,85 @@ class ImportRun(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class TrustSignOn(models.Model):
+    """How one trust's staff sign in with its Microsoft 365 or Google Workspace accounts (accounts.sso).
+
+    The client secret is never stored here: ``client_secret_variable`` names the environment
+    variable that holds it (or, with ``_FILE`` added to the name, a file that does)."""
+
+    class Provider(models.TextChoices):
+        ENTRA = "entra", "Microsoft Entra ID (Microsoft 365)"
+        GOOGLE = "google", "Google Workspace"
+        OTHER = "oidc", "Another OpenID Connect provider"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    trust = models.OneToOneField(Trust, on_delete=models.CASCADE, related_name="sign_on")
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    issuer = models.URLField(
+        help_text="Entra ID: https://login.microsoftonline.com/<tenant id>/v2.0; Google: "
+        "https://accounts.google.com",
+    )
+    client_id = models.CharField("client id", max_length=200)
+    client_secret_variable = models.CharField(
+        max_length=100,
+        help_text="The environment variable that holds the client secret (or NAME_FILE: a file that does).",
+    )
+    allowed_domains = models.CharField(
+        max_length=500,
+        help_text="The trust's email domains, separated by commas: school.org.uk, trust.org.uk",
+    )
+    enabled = models.BooleanField(default=True)
+    staff_password_sign_in = models.BooleanField(
+        "staff may also sign in with a password",
+        default=True,
+        help_text="Pupils and parents always sign in with a password.",
+    )
+
+    class Meta:
+        verbose_name = "single sign-on"
+        verbose_name_plural = "single sign-on"
+
+    def __str__(self) -> str:
+        return f"{self.trust}: {self.get_provider_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.issuer = self.issuer.rstrip("/")
+        self.allowed_domains = ", ".join(self.domains())
+        if not self.domains():
+            raise ValidationError({"allowed_domains": "Enter at least one email domain."})
+
+    def sign_in_label(self) -> str:
+        """The words on the sign-in button."""
+        if self.provider == self.Provider.ENTRA:
+            return "Sign in with Microsoft 365"
+        if self.provider == self.Provider.GOOGLE:
+            return "Sign in with Google"
+        return "Sign in with your school account"
+
+    def domains(self) -> list[str]:
+        """The allowed email domains, lower case, without a leading @."""
+        parts = (part.strip().lower().lstrip("@") for part in self.allowed_domains.split(","))
+        return [part for part in parts if part]
+
+
+class SignOnDeviceManager(DeviceManager):
+    def devices_for_user(self, user, confirmed=None):
+        # Not a device anyone enters a code on: the two-factor pages must never pick it.
+        return self.none()
+
+
+class SignOnDevice(Device):
+    """The identity provider's own multi-factor check, standing in for the portal's code when the
+    ID token's ``amr`` says one was made. It is never offered for a code: ``verify_token`` refuses
+    every code, and devices_for_user() (which the two-factor pages list) never returns it."""
+
+    objects = SignOnDeviceManager()
+
+    class Meta(Device.Meta):
+        verbose_name = "identity provider's multi-factor check"
+
+    def verify_token(self, token) -> bool:
+        return False

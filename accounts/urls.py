@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import sso_views, views
 from accounts.forms import PortalPasswordResetForm
 
 app_name = "accounts"
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-in/sso/", sso_views.sso_start, name="sso_start"),
+    path("sign-in/sso/callback/", sso_views.sso_callback, name="sso_callback"),
     path("sign-out/", views.sign_out, name="logout"),
     path("two-factor/set-up/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/", views.two_factor_verify, name="two_factor_verify"),

@@ -121,6 +121,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on with the trust's Microsoft 365 or Google Workspace, configured per trust in
+    # the admin (accounts.models.TrustSignOn); it links to existing staff and never creates anyone.
+    "accounts.sso.protocol.SignOnBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordResetView
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import access, selectors, services
+from accounts import access, selectors, services, sso
 from accounts.forms import EmailLoginForm, PupilSearchForm, TokenForm
 from accounts.models import Pupil
 from accounts.roles import Action
@@ -33,7 +34,18 @@ class SignInView(LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["session_expired"] = self.request.session.pop("portal_expired", False)
+        context["sign_on_options"] = sso.sign_on_options()
         return context
+
+    def form_invalid(self, form):
+        if form.has_error(NON_FIELD_ERRORS, "sso_required"):
+            audit_record(
+                verb=AuditEntry.Verb.LOGIN_FAILED,
+                obj=form.get_user(),
+                actor=None,
+                changes={"event": ["", "password sign-in is switched off for this trust's staff"]},
+            )
+        return super().form_invalid(form)
 
 
 class PasswordResetRequestView(PasswordResetView):

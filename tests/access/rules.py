@@ -66,6 +66,12 @@ def _home_when_signed_in(method: str, user) -> str | None:
     return "home" if user is not None else None
 
 
+def _home_or_sign_in(method: str, user) -> str:
+    # Single sign-on sends someone already signed in home; a start or an answer with nothing to go
+    # on (no trust chosen, no sign-in started in this browser) goes back to sign in, with a message.
+    return "home" if user is not None else "accounts:login"
+
+
 def _verify_if_set_up(method: str, user) -> str | None:
     # Someone with an authenticator already set up is sent to enter its code instead.
     return "accounts:two_factor_verify" if _has_second_factor(user) else None
@@ -98,6 +104,8 @@ RULES: dict[str, Rule] = {
     "home": SIGNED_IN,
     "healthz": Rule("public", before_two_factor=True),
     "accounts:login": Rule("public", methods=("GET", "POST"), redirects_to=_home_when_signed_in),
+    "accounts:sso_start": Rule("public", redirects_to=_home_or_sign_in),
+    "accounts:sso_callback": Rule("public", redirects_to=_home_or_sign_in),
     # Signing out ends at the sign-in page: that redirect is the page's answer, not a refusal.
     "accounts:logout": Rule(
         "public", methods=("POST",), redirects_to="accounts:login", before_two_factor=True
