@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from approvals.services.posts import post_takedowns_open
+from consent.signals import consent_withdrawn
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +21,5 @@ def on_consent_withdrawn(sender, *, pupil, purpose, academic_year, withdrawn_by=
 
 
 def connect() -> None:
-    """Listen to the consent app when it is installed; approvals works without it."""
-    try:
-        # Optional: approvals is installed without consent in some deployments.
-        from consent.signals import consent_withdrawn
-    except ImportError:
-        log.info("consent.signals is not available: approved posts are not watched for withdrawals")
-        return
+    """Listen to the consent app's withdrawals."""
     consent_withdrawn.connect(on_consent_withdrawn, dispatch_uid="approvals-post-takedowns")
