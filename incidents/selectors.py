@@ -113,7 +113,9 @@ def incident_queue(
     school=None,
     overdue_only: bool = False,
 ) -> QuerySet[Incident]:
-    """The handler's queue: most urgent first, each row with its next deadline, in fixed queries."""
+    """The handler's queue: most urgent first, each row with its next deadline, in fixed queries.
+
+    ``status`` is a Status value, "open" for every case not closed, or empty for all."""
     now = timezone.now()
     open_takedowns = Takedown.objects.filter(incident=OuterRef("pk"), closed_at__isnull=True).order_by(
         "deadline"
@@ -151,7 +153,9 @@ def incident_queue(
     )
     if kind:
         incidents = incidents.filter(kind=kind)
-    if status:
+    if status == "open":
+        incidents = incidents.exclude(status=Status.CLOSED)
+    elif status:
         incidents = incidents.filter(status=status)
     if severity is not None:
         incidents = incidents.filter(severity=severity)

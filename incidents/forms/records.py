@@ -14,11 +14,19 @@ from incidents.forms.fields import TimeOfDayField, now_parts, uk_moment
 from incidents.models import Kind, ModerationEntry, Platform, Severity, Status
 
 
+# The queue's status filter for every case not yet closed: what the queue opens on.
+OPEN = "open"
+
+
 class QueueFilterForm(forms.Form):
     """Filters of the queue, read from the query string; a bad value is simply ignored."""
 
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Any kind"), *Kind.choices])
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Status.choices])
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[(OPEN, "Open (new or in progress)"), ("", "Any status"), *Status.choices],
+    )
     severity = forms.TypedChoiceField(
         label="Severity",
         required=False,

@@ -13,6 +13,7 @@ from accounts.models import Pupil, School
 from accounts.roles import Action
 from incidents import selectors
 from incidents.forms import QueueFilterForm
+from incidents.forms.records import OPEN
 from incidents.models import IncidentPerson
 from incidents.views.common import deadline, handled_school_ids, require_handler
 
@@ -35,9 +36,11 @@ def queue(request):
     several = len(school_ids) > 1
     form = QueueFilterForm(
         request.GET or None,
+        initial={"status": OPEN},
         schools=School.objects.filter(pk__in=school_ids).order_by("name") if several else None,
     )
-    filters = {}
+    # The queue opens on the open cases; "Any status" shows the closed ones too.
+    filters = {"status": OPEN}
     if form.is_bound:
         # A filter that does not make sense is reported on the form; the others still apply.
         form.is_valid()
@@ -68,7 +71,9 @@ def queue(request):
         "page": page,
         "rows": rows,
         "show_school": several,
-        "filtered": any(filters.values()),
+        "filtered": any(value for key, value in filters.items() if key != "status")
+        or filters.get("status") != OPEN,
+        "open_only": filters.get("status") == OPEN,
         "can_see_records": access.has_any(request.user, Action.VIEW_SAFEGUARDING_RECORDS),
     }
     return render(request, "incidents/queue.html", context)
