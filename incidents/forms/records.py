@@ -13,7 +13,6 @@ from core.forms import date_field
 from incidents.forms.fields import TimeOfDayField, now_parts, uk_moment
 from incidents.models import Kind, ModerationEntry, Platform, Severity, Status
 
-
 # The queue's status filter for every case not yet closed: what the queue opens on.
 OPEN = "open"
 
