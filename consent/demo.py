@@ -23,7 +23,16 @@ from django.utils import timezone
 
 from accounts.models import ParentLink, Pupil, School, User
 from consent import services
-from consent.models import Collection, ConsentAnswer, Decision, Event, Method, Purpose, Restriction
+from consent.models import (
+    Collection,
+    CollectionSchedule,
+    ConsentAnswer,
+    Decision,
+    Event,
+    Method,
+    Purpose,
+    Restriction,
+)
 from consent.selectors import current_academic_year
 
 # The share of each school's pupils whose parents have answered.
@@ -82,6 +91,23 @@ def seed_demo_records(data) -> None:
             continue
         _seed_school(data, school, academic_year, chosen)
     _seed_event(data, academic_year)
+    _seed_schedule(data)
+
+
+def _seed_schedule(data) -> None:
+    """The trust's collection opens by itself on 8 September each year (a second seeding keeps it)."""
+    admin = data.trust_administrator()
+    trust = next(iter(data.schools.values())).trust
+    if CollectionSchedule.objects.filter(trust=trust).exists():
+        return
+    services.collection_schedule_set(
+        by=admin,
+        trust=trust,
+        opens_day=8,
+        opens_month=9,
+        weeks_open=4,
+        message="Paper forms are at every school office for families who prefer them.",
+    )
 
 
 def _has_consent_records(school: School, academic_year: str) -> bool:

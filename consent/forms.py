@@ -3,6 +3,8 @@ posted id from elsewhere is a validation error."""
 
 from __future__ import annotations
 
+import calendar
+
 from django import forms
 from django.utils import timezone
 
@@ -277,6 +279,58 @@ class CollectionOpenForm(forms.Form):
         if scope == TRUST_WIDE:
             return {"trust": self.trust}
         return {"school": next(s for s in self.schools if str(s.pk) == scope)}
+
+
+MONTHS = [(number, calendar.month_name[number]) for number in (*range(9, 13), *range(1, 9))]
+
+
+class CollectionScheduleForm(forms.Form):
+    """The day each academic year the trust's collection opens by itself, and for how long."""
+
+    active = forms.BooleanField(
+        label="Open the collection each year by itself",
+        required=False,
+        help_text="Untick to pause it: no collection opens until you tick it again.",
+    )
+    opens_day = forms.IntegerField(
+        label="Day it opens",
+        min_value=1,
+        max_value=31,
+        help_text="For example, 8",
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-2", "inputmode": "numeric"}),
+        error_messages={
+            "required": "Enter the day it opens",
+            "invalid": "Day it opens must be a number",
+            "min_value": "Day it opens must be between 1 and 31",
+            "max_value": "Day it opens must be between 1 and 31",
+        },
+    )
+    opens_month = forms.TypedChoiceField(
+        label="Month it opens",
+        coerce=int,
+        choices=MONTHS,
+        error_messages={"required": "Choose the month it opens"},
+    )
+    weeks_open = forms.IntegerField(
+        label="Weeks it stays open",
+        min_value=1,
+        max_value=12,
+        help_text="Parents who have not answered are reminded each week until it closes.",
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-2", "inputmode": "numeric"}),
+        error_messages={
+            "required": "Enter how many weeks it stays open",
+            "invalid": "Weeks it stays open must be a number",
+            "min_value": "A collection stays open for 1 to 12 weeks",
+            "max_value": "A collection stays open for 1 to 12 weeks",
+        },
+    )
+    message = forms.CharField(
+        label="Message to parents (optional)",
+        help_text="Added to the invitation and the reminders. Do not name any pupil.",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class EventForm(forms.Form):

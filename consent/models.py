@@ -293,6 +293,44 @@ class Collection(models.Model):
         return pupils.filter(school__trust_id=self.trust_id)
 
 
+class CollectionSchedule(models.Model):
+    """The trust's standing decision to open the annual collection by itself (003 §10.1): on the
+    same day each academic year, for every school, with the same closing period and message.
+
+    The daily job (consent.tasks.open_scheduled_collections) opens it as the person who set the
+    schedule, so the collection is theirs as if they had opened it by hand; if they may no longer
+    open it, the job records why (``last_problem``) and the collections page shows it."""
+
+    trust = models.OneToOneField(Trust, on_delete=models.CASCADE, related_name="+")
+    opens_day = models.PositiveSmallIntegerField("day it opens")
+    opens_month = models.PositiveSmallIntegerField("month it opens")
+    weeks_open = models.PositiveSmallIntegerField("weeks it stays open", default=4)
+    message = models.TextField("message to parents", blank=True)
+    active = models.BooleanField(default=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+    last_problem = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_month__gte=1, opens_month__lte=12, opens_day__gte=1, opens_day__lte=31),
+                name="collection_schedule_real_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(weeks_open__gte=1, weeks_open__lte=12), name="collection_schedule_weeks"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Annual consent collection of {self.trust}"
+
+    def opens_in(self, academic_year: str) -> date:
+        """The day the collection of an academic year opens (September to August)."""
+        start = int(academic_year[:4])
+        return date(start if self.opens_month >= 9 else start + 1, self.opens_month, self.opens_day)
+
+
 class CollectionReminder(SentOnce):
     """One message of a collection to one parent: number 0 is the invitation, then weekly reminders.
     Unique, so running the reminder job twice sends nothing twice."""

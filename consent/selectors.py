@@ -11,10 +11,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import access
-from accounts.models import ParentLink, Pupil, School, User
+from accounts.models import ParentLink, Pupil, School, Trust, User
 from accounts.roles import Action
 from consent.models import (
     Collection,
+    CollectionSchedule,
     ConsentAnswer,
     ConsentState,
     Decision,
@@ -429,3 +430,17 @@ def event_attendees(*, event: Event) -> list[tuple[Pupil, object]]:
         pupils=pupils, purposes=event.purposes, academic_year=academic_year_for(event.date)
     )
     return [(pupil, combined_verdict(verdicts[pupil.pk])) for pupil in pupils]
+
+
+def trust_run_by(*, user) -> Trust | None:
+    """The trust in every school of which the user runs the consent collection, if there is one."""
+    schools = access.schools_for(user, Action.RUN_CONSENT_COLLECTION)
+    for trust_id in School.objects.filter(pk__in=schools).values_list("trust_id", flat=True).distinct():
+        if set(School.objects.filter(trust_id=trust_id).values_list("pk", flat=True)) <= schools:
+            return Trust.objects.get(pk=trust_id)
+    return None
+
+
+def collection_schedule_of(*, trust) -> CollectionSchedule | None:
+    """The trust's schedule for opening the collection by itself, if one was set."""
+    return CollectionSchedule.objects.select_related("set_by").filter(trust=trust).first()

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from consent.models import Collection
-from consent.services import collection_send_messages
+from consent.services import collection_send_messages, collections_open_scheduled
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -25,3 +25,10 @@ def send_collection_reminders() -> int:
     for collection in Collection.objects.filter(closes_on__gte=today).select_related("school"):
         sent += collection_send_messages(collection=collection, today=today)
     return sent
+
+
+@shared_task
+def open_scheduled_collections() -> int:
+    """Open the annual collection of each trust whose scheduled day has come (beat runs it daily,
+    before the day's reminders; a second run the same day opens nothing)."""
+    return len(collections_open_scheduled())

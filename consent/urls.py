@@ -18,6 +18,7 @@ urlpatterns = [
     path("withdrawals/<uuid:follow_up_id>/", views.follow_up_resolve, name="follow_up_resolve"),
     path("collections/", views.collections, name="collections"),
     path("collections/open/", views.collection_open, name="collection_open"),
+    path("collections/schedule/", views.collection_schedule, name="collection_schedule"),
     path("collections/<uuid:collection_id>/", views.collection_detail, name="collection_detail"),
     path("events/", views.events, name="events"),
     path("events/new/", views.event_create, name="event_create"),

@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "consent-open-scheduled-collections": {
+        "task": "consent.tasks.open_scheduled_collections",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "consent-collection-reminders": {
         "task": "consent.tasks.send_collection_reminders",
         "schedule": crontab(hour=9, minute=30),

@@ -15,10 +15,13 @@ from consent.services.answers import (
 )
 from consent.services.collection import collection_open, collection_send_messages, reminder_number_due
 from consent.services.events import event_add_pupils, event_create, event_remove_pupil
+from consent.services.schedule import collection_schedule_set, collections_open_scheduled, next_opening
 
 __all__ = [
     "Answer",
     "collection_open",
+    "collection_schedule_set",
+    "collections_open_scheduled",
     "collection_send_messages",
     "consent_erase",
     "consent_record",
@@ -28,5 +31,6 @@ __all__ = [
     "event_remove_pupil",
     "follow_up_resolve",
     "holds_parental_responsibility",
+    "next_opening",
     "reminder_number_due",
 ]

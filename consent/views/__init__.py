@@ -2,7 +2,7 @@
 collection, withdrawal follow-ups and events, and the MIS import's old addresses."""
 
 from consent.views.check import check, paper_form, pupil_consent, register, register_csv, register_pdf
-from consent.views.collections import collection_detail, collection_open, collections
+from consent.views.collections import collection_detail, collection_open, collection_schedule, collections
 from consent.views.events import (
     event_add_pupils,
     event_briefing,
@@ -19,6 +19,7 @@ __all__ = [
     "check",
     "collection_detail",
     "collection_open",
+    "collection_schedule",
     "collections",
     "event_add_pupils",
     "event_briefing",

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import access
 from accounts.roles import Action
 from consent import selectors, services
-from consent.forms import CollectionOpenForm
+from consent.forms import CollectionOpenForm, CollectionScheduleForm
+from core.dates import long_date
 
 
 @login_required
@@ -19,7 +20,51 @@ from consent.forms import CollectionOpenForm
 def collections(request):
     """The collections the user runs."""
     items = list(selectors.collections_for(user=request.user)[:50])
-    return render(request, "consent/collections.html", {"collections": items})
+    trust = selectors.trust_run_by(user=request.user)
+    schedule = selectors.collection_schedule_of(trust=trust) if trust is not None else None
+    context = {
+        "collections": items,
+        "can_schedule": trust is not None,
+        "schedule": schedule,
+        "next_opening": services.next_opening(schedule) if schedule and schedule.active else None,
+    }
+    return render(request, "consent/collections.html", context)
+
+
+@login_required
+@access.require(Action.RUN_CONSENT_COLLECTION)
+@require_http_methods(["GET", "POST"])
+def collection_schedule(request):
+    """Set the day each year the trust's collection opens by itself (trust-wide runners only)."""
+    trust = selectors.trust_run_by(user=request.user)
+    if trust is None:
+        raise PermissionDenied("Only someone who runs the collection in every school sets its schedule.")
+    schedule = selectors.collection_schedule_of(trust=trust)
+    initial = (
+        {"active": True, "opens_day": 8, "opens_month": 9, "weeks_open": 4}
+        if schedule is None
+        else {
+            "active": schedule.active,
+            "opens_day": schedule.opens_day,
+            "opens_month": schedule.opens_month,
+            "weeks_open": schedule.weeks_open,
+            "message": schedule.message,
+        }
+    )
+    form = CollectionScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule = services.collection_schedule_set(by=request.user, trust=trust, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if schedule.active:
+                when = long_date(services.next_opening(schedule))
+                messages.success(request, f"The next collection opens by itself on {when}.")
+            else:
+                messages.success(request, "The schedule is paused: no collection opens by itself.")
+            return redirect("consent:collections")
+    return render(request, "consent/collection_schedule.html", {"form": form, "trust": trust})
 
 
 @login_required

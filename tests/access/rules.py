@@ -25,6 +25,7 @@ class Rule:
                      child, whose parent is a:parent); every other persona gets 404;
       "action"     – a person whose roles grant ``action`` (in the object's school when ``obj``);
                      ``action`` may be a tuple: any one of them is enough;
+      "trust_wide" – a person whose roles grant ``action`` in every school of the trust (others 403);
       "admin"      – the Django admin: trust technical staff only.
     obj: the name of the sweep's object fixture the URL's kwargs come from (school A's record).
     methods: the HTTP methods the view accepts; any other is refused.
@@ -298,6 +299,11 @@ RULES.update(
         "consent:collections": Rule("action", action=Action.RUN_CONSENT_COLLECTION),
         "consent:collection_open": Rule(
             "action", action=Action.RUN_CONSENT_COLLECTION, methods=("GET", "POST")
+        ),
+        "consent:collection_schedule": Rule(
+            "trust_wide",
+            action=Action.RUN_CONSENT_COLLECTION,
+            methods=("GET", "POST"),
         ),
         "consent:collection_detail": Rule(
             "action", action=Action.RUN_CONSENT_COLLECTION, obj="consent_collection"

@@ -146,6 +146,8 @@ def expected_status(rule: Rule, label: str, personas, owner) -> str:
     if rule.kind == "parent":
         return "allow" if label == "a:parent" else "not_found"
     grants = persona_grants(label, rule.action)
+    if rule.kind == "trust_wide":
+        return "allow" if grants >= {"a", "b"} else "forbidden"
     if rule.obj is None:
         return "allow" if grants else "forbidden"
     if "a" in grants:

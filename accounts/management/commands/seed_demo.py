@@ -179,6 +179,9 @@ class DemoData:
     def director_of_marketing(self) -> User:
         return self.login(Role.DIRECTOR_OF_MARKETING)
 
+    def trust_administrator(self) -> User:
+        return self.login(Role.TRUST_ADMINISTRATOR)
+
 
 # --- planning: the people of each school, decided before anything is saved -------------------
 
