@@ -148,6 +148,13 @@ def events_due(trust, years: int, today) -> list[registries.Due]:
 
 NAVIGATION = (
     ("check", "Consent check", "consent:check", access.anyone_who(Action.CHECK_CONSENT), 100),
+    (
+        "collections",
+        "Consent collections",
+        "consent:collections",
+        access.anyone_who(Action.RUN_CONSENT_COLLECTION),
+        105,
+    ),
     ("parent", "Your children's consent", "consent:parent", access.is_parent, 110),
 )
 
