@@ -31,6 +31,8 @@ from incidents.models import (
     Incident,
     IncidentEvent,
     IncidentPerson,
+    IntegrityCheck,
+    IntegrityProblem,
     ModerationEntry,
     Platform,
     Status,
@@ -239,6 +241,23 @@ def referrals(*, user, school_ids, date_from, date_to) -> QuerySet[IncidentEvent
         .select_related("incident", "incident__school", "by")
         .order_by("at")
     )
+
+
+def integrity_last_check(*, user, actions) -> tuple[IntegrityCheck | None, list[IntegrityProblem]]:
+    """The last evidence integrity check, and what it found in the schools where the user holds
+    one of ``actions`` (incidents naming the user left out)."""
+    check = IntegrityCheck.objects.first()
+    if check is None:
+        return None, []
+    incidents = access.without_subjects(
+        Incident.objects.filter(school_id__in=access.schools_for_any(user, *actions)), user
+    )
+    problems = (
+        check.problems.filter(evidence__incident__in=incidents)
+        .select_related("evidence__incident__school")
+        .order_by("evidence__incident__reported_at", "id")
+    )
+    return check, list(problems)
 
 
 def records_naming(*, user) -> dict[str, QuerySet]:
