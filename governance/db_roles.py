@@ -13,9 +13,13 @@ from psycopg2 import sql
 
 # Tables whose rows are a record: the application adds to them and reads them, never changes
 # them. Consent answers may also be deleted, but only by an erasure on request, which their row
-# trigger checks (consent/migrations/0002); audit entries never. No TRUNCATE on any table.
+# trigger checks (consent/migrations/0002); audit entries and the incidents' court-safe record
+# (incidents/migrations/0003) never. No TRUNCATE on any table.
 APPEND_ONLY_TABLES: dict[str, tuple[str, ...]] = {
     "governance_auditentry": ("SELECT", "INSERT"),
+    "incidents_incidentevent": ("SELECT", "INSERT"),
+    "incidents_takedownstep": ("SELECT", "INSERT"),
+    "incidents_evidence": ("SELECT", "INSERT"),
     "consent_consentanswer": ("SELECT", "INSERT", "DELETE"),
 }
 # What the application's role must not be able to do to an append-only table, however it came by

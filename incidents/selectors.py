@@ -26,16 +26,20 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Pupil
+from accounts.roles import Action
 from incidents.models import (
     Evidence,
     Incident,
     IncidentEvent,
     IncidentPerson,
+    IntegrityCheck,
+    IntegrityProblem,
     ModerationEntry,
     Platform,
     Status,
     Takedown,
     TakedownNotice,
+    TakedownStep,
 )
 
 # What the case page shows of an incident besides its own fields.
@@ -208,13 +212,20 @@ def my_reports(*, user) -> QuerySet[Incident]:
     return Incident.objects.reported_by(user).select_related("school").order_by("-reported_at")
 
 
+def safeguarding_records(*, user) -> QuerySet[Incident]:
+    """Every incident in the schools where the user may see safeguarding records, whoever handles
+    it, less those naming the user (subject exclusion): what a chronology or inspection pack shows."""
+    return access.scope(Incident.objects.all(), user, Action.VIEW_SAFEGUARDING_RECORDS)
+
+
 def pupil_chronology(*, user, pupil: Pupil) -> list[dict]:
     """Every incident involving the pupil and every step of each, across the years, oldest first.
 
-    Only incidents the user may handle are included (subject exclusion applies).
+    All the incidents about the pupil the user may see as safeguarding records, not only those they
+    handle (a concern about staff involving the pupil too); incidents naming the user are left out.
     """
     incidents = (
-        Incident.objects.visible_to(user)
+        safeguarding_records(user=user)
         .filter(Exists(IncidentPerson.objects.filter(incident=OuterRef("pk"), pupil=pupil)))
         .select_related("school", "platform")
         .prefetch_related(
@@ -230,19 +241,65 @@ def pupil_chronology(*, user, pupil: Pupil) -> list[dict]:
     return entries
 
 
-def referrals(*, user, school_ids, date_from, date_to) -> QuerySet[IncidentEvent]:
-    """Referrals recorded in a period, for the inspection pack."""
-    visible = Incident.objects.visible_to(user).filter(school_id__in=school_ids)
-    return (
-        IncidentEvent.objects.filter(
-            type=IncidentEvent.Type.REFERRAL,
-            incident__in=visible,
-            at__date__gte=date_from,
-            at__date__lte=date_to,
-        )
-        .select_related("incident", "incident__school", "by")
-        .order_by("at")
+def referrals(*, user, school_ids, date_from, date_to) -> list[dict]:
+    """Referrals made in a period, for the inspection pack, oldest first: those recorded on a case
+    and the reports to the police or CEOP made as a step of a takedown. Each is a dict of ``at``,
+    ``incident``, ``agency``, ``reference``, ``note``, ``by`` and ``through`` (how it was recorded)."""
+    visible = safeguarding_records(user=user).filter(school_id__in=school_ids)
+    events = IncidentEvent.objects.filter(
+        type=IncidentEvent.Type.REFERRAL,
+        incident__in=visible,
+        at__date__gte=date_from,
+        at__date__lte=date_to,
+    ).select_related("incident", "incident__school", "by")
+    police = TakedownStep.objects.filter(
+        type=TakedownStep.Type.POLICE_REPORTED,
+        takedown__incident__in=visible,
+        at__date__gte=date_from,
+        at__date__lte=date_to,
+    ).select_related("takedown__incident", "takedown__incident__school", "by")
+    rows = [
+        {
+            "at": event.at,
+            "incident": event.incident,
+            "agency": event.data.get("agency_label", ""),
+            "reference": event.data.get("reference", ""),
+            "note": event.text,
+            "by": event.by,
+            "through": "Referral",
+        }
+        for event in events
+    ] + [
+        {
+            "at": step.at,
+            "incident": step.takedown.incident,
+            "agency": "Police or CEOP",
+            "reference": step.reference,
+            "note": step.note,
+            "by": step.by,
+            "through": "Takedown",
+        }
+        for step in police
+    ]
+    rows.sort(key=lambda row: row["at"])
+    return rows
+
+
+def integrity_last_check(*, user, actions) -> tuple[IntegrityCheck | None, list[IntegrityProblem]]:
+    """The last evidence integrity check, and what it found in the schools where the user holds
+    one of ``actions`` (incidents naming the user left out)."""
+    check = IntegrityCheck.objects.first()
+    if check is None:
+        return None, []
+    incidents = access.without_subjects(
+        Incident.objects.filter(school_id__in=access.schools_for_any(user, *actions)), user
     )
+    problems = (
+        check.problems.filter(evidence__incident__in=incidents)
+        .select_related("evidence__incident__school")
+        .order_by("evidence__incident__reported_at", "id")
+    )
+    return check, list(problems)
 
 
 def records_naming(*, user) -> dict[str, QuerySet]:

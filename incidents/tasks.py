@@ -5,6 +5,7 @@ from datetime import datetime
 from celery import shared_task
 
 from incidents.services.escalation import takedown_escalation_sweep
+from incidents.services.integrity import evidence_integrity_check
 from incidents.services.staging import purge_stale_staging
 
 
@@ -21,3 +22,10 @@ def escalate_takedowns(as_of: str | None = None) -> int:
 def purge_evidence_staging() -> int:
     """Remove evidence kept for report forms that were never sent (older than a day)."""
     return purge_stale_staging()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def check_evidence_integrity() -> int:
+    """Hash every evidence file against the hash recorded on upload (beat runs it nightly);
+    returns the run's id."""
+    return evidence_integrity_check().pk

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents.views import actions, case, queue, records, report, takedowns
+from incidents.views import actions, case, integrity, queue, records, report, takedowns
 
 app_name = "incidents"
 
@@ -36,6 +36,7 @@ urlpatterns = [
     path("pupils/<uuid:pupil_id>/chronology/", records.chronology, name="chronology"),
     path("pupils/<uuid:pupil_id>/chronology.pdf", records.chronology_pdf, name="chronology_pdf"),
     path("inspection-pack/", records.inspection_pack, name="inspection_pack"),
+    path("evidence-integrity/", integrity.evidence_integrity, name="evidence_integrity"),
     path("moderation/", records.moderation_log, name="moderation_log"),
     path("moderation/new/", records.moderation_new, name="moderation_new"),
     path("platforms/", records.platforms, name="platforms"),

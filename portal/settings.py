@@ -267,6 +267,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.purge_evidence_staging",
         "schedule": crontab(minute=40),
     },
+    "check-evidence-integrity": {
+        # At night, as the whole store is read: every evidence file against its recorded hash.
+        "task": "incidents.tasks.check_evidence_integrity",
+        "schedule": crontab(hour=1, minute=50),
+    },
     "purge-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -1,5 +1,6 @@
 """Models of incidents: the incident and its timeline (incident), takedowns (takedown), the
-moderation log (moderation), platform ages (platforms) and their choices (choices)."""
+moderation log (moderation), platform ages (platforms), the evidence integrity check (integrity)
+and their choices (choices)."""
 
 from incidents.models.choices import HANDLER_ACTIONS, Kind, Nature, Severity, Status
 from incidents.models.incident import (
@@ -10,6 +11,7 @@ from incidents.models.incident import (
     IncidentQuerySet,
     evidence_path,
 )
+from incidents.models.integrity import IntegrityAlert, IntegrityCheck, IntegrityProblem, Problem
 from incidents.models.moderation import ModerationEntry
 from incidents.models.platforms import Platform
 from incidents.models.takedown import Takedown, TakedownNotice, TakedownStep
@@ -21,10 +23,14 @@ __all__ = [
     "IncidentEvent",
     "IncidentPerson",
     "IncidentQuerySet",
+    "IntegrityAlert",
+    "IntegrityCheck",
+    "IntegrityProblem",
     "Kind",
     "ModerationEntry",
     "Nature",
     "Platform",
+    "Problem",
     "Severity",
     "Status",
     "Takedown",

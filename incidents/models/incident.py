@@ -156,8 +156,12 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.incident.school_id}/{instance.incident_id}/{instance.id}"
 
 
-class Evidence(models.Model):
-    """A screenshot or file (001 §9.2), stored privately and hashed on upload."""
+class Evidence(AppendOnlyModel):
+    """A screenshot or file (001 §9.2), stored privately and hashed on upload: never changed or
+    deleted (database triggers refuse it too), so the hash recorded is the one taken on upload."""
+
+    never_changed = "Evidence is never changed; add the corrected file as new evidence."
+    never_deleted = "Evidence is never deleted."
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="evidence")

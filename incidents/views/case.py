@@ -19,8 +19,8 @@ from core.audit import audit_record, audit_view
 from core.files import private_file_response
 from core.models import AuditEntry
 from incidents import forms, selectors
-from incidents.models import Incident, Nature
-from incidents.services import routing
+from incidents.models import Incident, Nature, Problem
+from incidents.services import integrity, routing
 from incidents.views.common import deadline, describe_event
 
 # The case page's forms: name (also the form's prefix) → form class.
@@ -189,8 +189,14 @@ def render_reporter(request, incident: Incident, *, evidence_form=None):
 @login_required
 @require_GET
 def evidence_download(request, incident_id, evidence_id):
-    """A file of the case, to its handlers, or to the reporter who uploaded it; audited."""
+    """A file of the case, to its handlers, or to the reporter who uploaded it, once its contents are
+    checked against the hash recorded on upload; audited."""
     evidence = selectors.evidence_for(user=request.user, incident_id=incident_id, evidence_id=evidence_id)
+    finding = integrity.evidence_check_before_download(evidence=evidence, by=request.user)
+    if finding is not None:
+        # Refused rather than handed out: a changed file is no longer evidence of what was seen.
+        context = {"evidence": evidence, "finding": finding, "missing": finding.problem == Problem.MISSING}
+        return render(request, "incidents/evidence_refused.html", context, status=409)
     audit_record(
         verb=AuditEntry.Verb.DOWNLOAD,
         obj=evidence,

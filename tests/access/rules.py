@@ -204,6 +204,9 @@ RULES.update(
         "incidents:chronology": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS, obj="pupil"),
         "incidents:chronology_pdf": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS, obj="pupil"),
         "incidents:inspection_pack": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS),
+        "incidents:evidence_integrity": Rule(
+            "action", action=(Action.VIEW_SAFEGUARDING_RECORDS, Action.MANAGE_RETENTION)
+        ),
         "incidents:moderation_log": Rule("action", action=Action.MODERATE_ACCOUNTS),
         "incidents:moderation_new": Rule("action", action=Action.MODERATE_ACCOUNTS, methods=("GET", "POST")),
         "incidents:platforms": Rule("action", action=Action.ADMINISTER_SCHOOL),

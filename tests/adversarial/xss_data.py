@@ -25,7 +25,7 @@ from consent.models import ConsentAnswer, Event, Purpose
 from core.models import AuditEntry
 from governance.models import PolicyVersion
 from incidents import services as incident_services
-from incidents.models import Incident, IncidentEvent, Kind, ModerationEntry, Platform, TakedownStep
+from incidents.models import Evidence, Incident, IncidentEvent, Kind, ModerationEntry, Platform, TakedownStep
 from incidents.services import PersonInvolved
 from tests.adversarial.xss_payloads import TextField, json_with_payloads, payload
 from tests.conftest import signed_in_client
@@ -33,7 +33,7 @@ from tests.conftest import signed_in_client
 # Models whose rows are never changed once written (a save() guard, and for the audit log and the
 # consent history a PostgreSQL trigger as well): their payloads go into new rows copied from the
 # existing ones, written the way a service writes them (an INSERT), and the trigger stays on.
-APPEND_ONLY = (AuditEntry, ConsentAnswer, IncidentEvent, TakedownStep, ApprovalStep)
+APPEND_ONLY = (AuditEntry, ConsentAnswer, IncidentEvent, TakedownStep, Evidence, ApprovalStep)
 
 # Payloads posted through the portal's own forms: (label, token). Tokens 900+ never clash with the
 # per-field ones (tests/adversarial/xss_payloads.classify numbers those from 0).

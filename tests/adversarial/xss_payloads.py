@@ -56,6 +56,7 @@ SKIPPED_FIELDS: dict[str, str] = {
     "incidents.Evidence.sha256": "a hash computed on upload",
     "incidents.Evidence.content_type": "detected from the file's bytes",
     "incidents.TakedownNotice.level": "an idempotency key of the escalation ladder",
+    "incidents.IntegrityProblem.found_sha256": "a hash computed by the evidence integrity check",
     "consent.ConsentAnswer.academic_year": "an academic year such as 2025/26, validated",
     "consent.ConsentState.academic_year": "an academic year such as 2025/26, validated",
     "consent.WithdrawalFollowUp.academic_year": "an academic year such as 2025/26, validated",

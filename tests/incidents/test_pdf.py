@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -11,7 +12,6 @@ from django.utils import timezone
 from accounts.roles import Role
 from core.models import AuditEntry
 from incidents import services
-from incidents.models import IncidentEvent
 from tests.factories import PupilFactory
 from tests.incidents.helpers import pupil_named, report
 from tests.pdftext import pdf_text
@@ -53,9 +53,11 @@ def test_the_inspection_pack_lists_the_periods_referrals(personas, client_for):
     inside = report(a[Role.STAFF], a.school)
     services.incident_refer(user=a[Role.DSL], incident=inside, agency="lado", reference="LADO-42")
     earlier = report(a[Role.STAFF], a.school)
-    old = services.incident_refer(user=a[Role.DSL], incident=earlier, agency="police", reference="OLD-1")
-    # Back-dated for the test through the plain manager: the timeline's own refuses any change.
-    IncidentEvent._base_manager.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=60))
+    # Recorded sixty days ago: the timeline cannot be back-dated afterwards (a database trigger
+    # refuses any change), so the clock is.
+    sixty_days_ago = timezone.now() - timedelta(days=60)
+    with mock.patch("django.utils.timezone.now", return_value=sixty_days_ago):
+        services.incident_refer(user=a[Role.DSL], incident=earlier, agency="police", reference="OLD-1")
     elsewhere = report(b[Role.STAFF], b.school)
     services.incident_refer(user=b[Role.DSL], incident=elsewhere, agency="police", reference="SCHOOLB-9")
 
