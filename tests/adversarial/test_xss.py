@@ -56,6 +56,10 @@ pytestmark = pytest.mark.django_db
 NEVER_SHOWN: dict[str, str] = {
     "accounts.School.address": "kept for the register of schools (the admin); no page shows it",
     "accounts.Trust.companies_house_number": "kept for the admin; no page shows it",
+    "accounts.TrustSignOn.allowed_domains": "single sign-on settings, kept in the admin; sign-in refusals "
+    "say the address is not the trust's, not which domains are",
+    "accounts.TrustSignOn.client_id": "single sign-on settings, kept in the admin and sent to the provider",
+    "accounts.TrustSignOn.client_secret_variable": "the name of the secret's variable, kept in the admin",
     "approvals.BlockedContentRequest.filter_applied_note": (
         "the ICT technician's note stays with the record; pages show when and by whom"
     ),

@@ -18,10 +18,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ImportRun
+from accounts.models import ImportRun, TrustSignOn
 from accounts.roles import Role
 from approvals.models import ApprovalStep
-from consent.models import ConsentAnswer, Event, Purpose
+from consent.models import CollectionSchedule, ConsentAnswer, Event, Purpose
+from consent.services import collection_schedule_set
 from core.models import AuditEntry
 from governance.models import PolicyVersion
 from incidents import services as incident_services
@@ -99,6 +100,7 @@ def build_records(personas, capture_on_commit) -> Records:
         people=[PersonInvolved(role="alleged", identity="described", description="An older pupil")],
     )
     _records_in_later_states(personas, objects)
+    _trust_settings(personas)
     previewed, applied, failed = _mis_imports(personas, capture_on_commit)
     # Who opens each further record: its requester or reporter, and whoever decides or handles it.
     admin = ["trust:trust_administrator"]
@@ -117,6 +119,28 @@ def build_records(personas, capture_on_commit) -> Records:
             ],
             "mis_import": [({"run_id": run.pk}, admin) for run in (previewed, applied, failed)],
         },
+    )
+
+
+def _trust_settings(personas) -> None:
+    """The trust's own settings typed by its staff: the collection schedule and single sign-on."""
+    collection_schedule_set(
+        by=personas[Role.TRUST_ADMINISTRATOR],
+        trust=personas.trust,
+        opens_day=8,
+        opens_month=9,
+        weeks_open=4,
+        message="Paper forms at the office",
+    )
+    CollectionSchedule.objects.update(last_problem="The collection could not be opened")
+    TrustSignOn.objects.create(
+        trust=personas.trust,
+        provider=TrustSignOn.Provider.ENTRA,
+        issuer="https://login.microsoftonline.com/tenant/v2.0",
+        client_id="portal-client",
+        client_secret_variable="PORTAL_SSO_SECRET",
+        allowed_domains="northfield.example",
+        enabled=False,
     )
 
 

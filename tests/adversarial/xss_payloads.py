@@ -62,6 +62,11 @@ SKIPPED_FIELDS: dict[str, str] = {
     "consent.WithdrawalFollowUp.academic_year": "an academic year such as 2025/26, validated",
     "consent.Collection.academic_year": "an academic year such as 2025/26, validated",
     "accounts.ImportRun.stage": "a progress label set by the import code",
+    "accounts.SignOnDevice.name": "named by the portal when an identity provider's multi-factor stands in",
+    "core.Heartbeat.key": "a job or process name written by the heartbeat",
+    "core.Heartbeat.detail": "the host and process a heartbeat came from, written by the portal",
+    "core.StallAlert.job": "an idempotency key of the stall alert (a task name)",
+    "core.StallAlert.since": "an idempotency key of the stall alert (a timestamp)",
 }
 
 # JSON fields whose strings are keys from a fixed list (checked by validators) or addresses; the
