@@ -483,6 +483,26 @@ def headteachers_of(school_id) -> QuerySet:
     return holders_of_role(Role.HEADTEACHER, school_id)
 
 
+def designated_safeguarding_leads_of(school_id) -> QuerySet:
+    """The school's Designated Safeguarding Lead(s)."""
+    return holders_of_role(Role.DSL, school_id)
+
+
+def deputy_dsls_of(school_id) -> QuerySet:
+    """The school's deputy Designated Safeguarding Lead(s)."""
+    return holders_of_role(Role.DEPUTY_DSL, school_id)
+
+
+def ceos_of(school_id) -> QuerySet:
+    """The chief executive of the school's trust."""
+    return holders_of_role(Role.CEO, school_id)
+
+
+def chairs_of(school_id) -> QuerySet:
+    """The chair of trustees of the school's trust."""
+    return holders_of_role(Role.CHAIR_OF_TRUSTEES, school_id)
+
+
 def trust_safeguarding_leads_of(school_id) -> QuerySet:
     """The trust safeguarding lead(s) of the school's trust."""
     return holders_of_role(Role.TRUST_SAFEGUARDING_LEAD, school_id)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import School
 from incidents import services
 from incidents.models import Incident, IncidentPerson, Kind, ModerationEntry, Platform, Severity
+from incidents.services.first_response import first_response_escalate
 
 # A 1×1 PNG: a stand-in screenshot, so the evidence list and its hash show something real.
 _PNG = bytes.fromhex(
@@ -34,7 +35,8 @@ def _pupil_named(pupil, role=IncidentPerson.Role.AFFECTED) -> services.PersonInv
 
 
 def seed_demo_records(data) -> None:
-    """Reports of several kinds per school, some triaged, one with a takedown under way."""
+    """Reports of several kinds per school, some triaged, one with a takedown under way, one that
+    nobody has answered past its deadline."""
     rng = random.Random(2026)  # noqa: S311 - demo data, not security
     for school in data.schools.values():
         if Incident.objects.filter(school=school).exists():
@@ -105,6 +107,8 @@ def _seed_school(data, school: School, rng: random.Random) -> None:
         ],
     )
 
+    _seed_unanswered(school, staff, older, now)
+
     closed = services.incident_report(
         reporter=staff,
         school=school,
@@ -136,3 +140,26 @@ def _seed_school(data, school: School, rng: random.Random) -> None:
         action_taken=ModerationEntry.ActionTaken.HIDDEN,
         action_detail="Hidden and reported to Facebook; headteacher informed.",
     )
+
+
+def _seed_unanswered(school: School, reporter, pupils, now) -> None:
+    """A report nobody has taken up, past its first response time: the ladder has reminded the
+    handlers and told the deputy DSL, and it shows as overdue on the queue and the dashboard."""
+    unanswered = services.incident_report(
+        reporter=reporter,
+        school=school,
+        kind=Kind.CYBERBULLYING_PUPIL,
+        seen_at=now - timedelta(hours=31),
+        platform=_platform("Snapchat"),
+        description="A pupil's photo was edited and shared in a Snapchat story with mocking captions.",
+        nature=["bullying"],
+        people=[_pupil_named(pupils[min(2, len(pupils) - 1)])],
+    )
+    # The demo's clock starts now: the report is dated as if made 30 hours ago, six past its
+    # 24-hour deadline (its timeline entries keep the time they were written).
+    reported_at = now - timedelta(hours=30)
+    Incident.objects.filter(pk=unanswered.pk).update(
+        reported_at=reported_at, respond_by=reported_at + timedelta(hours=24)
+    )
+    unanswered.refresh_from_db()
+    first_response_escalate(incident=unanswered, now=now)

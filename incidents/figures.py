@@ -145,6 +145,7 @@ def overdue_takedowns(now, school_ids) -> int:
 
 
 def overdue_first_responses(now, school_ids) -> int:
-    """Open incidents past their first response time (as the safeguarding queue marks them)."""
-    incidents = Incident.objects.exclude(status=Status.CLOSED).filter(respond_by__lt=now)
+    """Reports nobody has taken up past their first response time: what the first-response ladder
+    chases (incidents.services.first_response). A report in progress has had its answer."""
+    incidents = Incident.objects.filter(status=Status.NEW, respond_by__lt=now)
     return _in_schools(incidents, school_ids).count()

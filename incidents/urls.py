@@ -18,6 +18,7 @@ urlpatterns = [
     path("<uuid:incident_id>/actions/", actions.record_action, name="record_action"),
     path("<uuid:incident_id>/referrals/", actions.refer, name="refer"),
     path("<uuid:incident_id>/pupils/", actions.link_pupil, name="link_pupil"),
+    path("<uuid:incident_id>/staff/", case.link_staff, name="link_staff"),
     path("<uuid:incident_id>/close/", actions.close, name="close"),
     path("<uuid:incident_id>/reopen/", actions.reopen, name="reopen"),
     path("<uuid:incident_id>/ict-action/", actions.record_ict_action, name="ict_action"),

@@ -263,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.escalate_takedowns",
         "schedule": timedelta(minutes=5),
     },
+    "chase-first-responses": {
+        "task": "incidents.tasks.chase_first_responses",
+        "schedule": timedelta(minutes=5),
+    },
     "purge-evidence-staging": {
         "task": "incidents.tasks.purge_evidence_staging",
         "schedule": crontab(minute=40),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts import access
 from accounts.models import Pupil, User
 from incidents.forms.fields import MultipleFileField, yes_no_field
 from incidents.models import Incident, IncidentEvent, IncidentPerson, Severity
@@ -112,6 +113,32 @@ class LinkPupilForm(forms.Form):
         self.fields["pupil"].queryset = Pupil.objects.filter(
             school_id=incident.school_id, is_active=True
         ).order_by("last_name", "first_name")
+
+
+class LinkStaffForm(forms.Form):
+    """Name a member of staff in the case after it was reported (it may then go to the headteacher,
+    or the chair of trustees; the person named no longer sees it)."""
+
+    staff_member = HandlerChoice(
+        label="Member of staff",
+        queryset=User.objects.none(),
+        empty_label="Choose a member of staff",
+        error_messages={
+            "required": "Choose a member of staff",
+            "invalid_choice": "Choose a member of staff at this school",
+        },
+    )
+    role = forms.ChoiceField(
+        label="How they are involved",
+        choices=IncidentPerson.Role.choices,
+        initial=IncidentPerson.Role.SUBJECT,
+        error_messages={"required": "Choose how the member of staff is involved"},
+    )
+
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the school's own staff: a posted id from elsewhere is not a valid choice.
+        self.fields["staff_member"].queryset = access.staff_of([incident.school_id]).order_by("full_name")
 
 
 class CloseForm(forms.Form):

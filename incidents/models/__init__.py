@@ -1,8 +1,9 @@
 """Models of incidents: the incident and its timeline (incident), takedowns (takedown), the
-moderation log (moderation), platform ages (platforms), the evidence integrity check (integrity)
-and their choices (choices)."""
+moderation log (moderation), the first-response ladder's notices (first_response), platform ages
+(platforms), the evidence integrity check (integrity) and their choices (choices)."""
 
 from incidents.models.choices import HANDLER_ACTIONS, Kind, Nature, Severity, Status
+from incidents.models.first_response import FirstResponseNotice
 from incidents.models.incident import (
     Evidence,
     Incident,
@@ -19,6 +20,7 @@ from incidents.models.takedown import Takedown, TakedownNotice, TakedownStep
 __all__ = [
     "HANDLER_ACTIONS",
     "Evidence",
+    "FirstResponseNotice",
     "Incident",
     "IncidentEvent",
     "IncidentPerson",

@@ -201,6 +201,7 @@ class IncidentEvent(AppendOnlyModel):
         ACTION = "action", "Action taken"
         REFERRAL = "referral", "Referral made"
         PUPIL_LINKED = "pupil_linked", "Pupil linked"
+        STAFF_LINKED = "staff_linked", "Member of staff named"
         EVIDENCE = "evidence", "Evidence added"
         FLAG = "flag", "Safeguarding flag"
         TAKEDOWN = "takedown", "Takedown"

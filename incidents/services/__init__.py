@@ -7,8 +7,9 @@ incidents.workflows.
 
 By topic: reporting (a new report), cases (handling it), evidence (files, checked and hashed),
 staging (files kept while a report form is put right), takedowns and escalation (their 24-hour
-ladder), routing (who handles a report and how soon), moderation (the moderation log and platform
-ages) and printing (the PDFs).
+ladder), first_response (the ladder that chases a report nobody has taken up), routing (who
+handles a report and how soon), moderation (the moderation log and platform ages) and printing
+(the PDFs).
 """
 
 from incidents.services.cases import (
@@ -16,6 +17,7 @@ from incidents.services.cases import (
     incident_assign,
     incident_close,
     incident_link_pupil,
+    incident_link_staff,
     incident_record_ict_action,
     incident_refer,
     incident_reopen,
@@ -23,6 +25,7 @@ from incidents.services.cases import (
 )
 from incidents.services.escalation import takedown_escalation_sweep
 from incidents.services.evidence import incident_add_evidence
+from incidents.services.first_response import first_response_sweep
 from incidents.services.moderation import moderation_record, platform_update
 from incidents.services.reporting import PersonInvolved, incident_report
 from incidents.services.takedowns import (
@@ -38,11 +41,13 @@ from incidents.services.takedowns import (
 
 __all__ = [
     "PersonInvolved",
+    "first_response_sweep",
     "incident_add_evidence",
     "incident_add_note",
     "incident_assign",
     "incident_close",
     "incident_link_pupil",
+    "incident_link_staff",
     "incident_record_ict_action",
     "incident_refer",
     "incident_reopen",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import access
 from accounts.models import Pupil, User
@@ -13,8 +14,16 @@ from core.audit import audit_record
 from core.models import AuditEntry
 from core.notifications import notify
 from incidents import workflows
-from incidents.models import Incident, IncidentEvent, IncidentPerson, Severity
-from incidents.services.common import case_link, event_add, incident_locked, require, require_handler
+from incidents.models import Incident, IncidentEvent, IncidentPerson, Severity, Status
+from incidents.services import routing
+from incidents.services.common import (
+    case_link,
+    event_add,
+    handlers_notify,
+    incident_locked,
+    require,
+    require_handler,
+)
 
 Ev = IncidentEvent.Type
 
@@ -74,6 +83,8 @@ def incident_refer(
     if agency not in IncidentEvent.Agency.values:
         raise ValidationError({"agency": "Choose who the referral was made to."})
     incident = incident_locked(incident)
+    # A referral is a first response: the first-response ladder stops chasing the report.
+    workflows.incident_transition(user=user, incident=incident, name=workflows.TAKE_UP, strict=False)
     return event_add(
         incident,
         Ev.REFERRAL,
@@ -95,6 +106,59 @@ def incident_link_pupil(*, user: User, incident: Incident, pupil: Pupil, role: s
         incident=incident, role=role, identity=IncidentPerson.Identity.PUPIL, pupil=pupil, added_by=user
     )
     event_add(incident, Ev.PUPIL_LINKED, user, IncidentPerson.Role(role).label, pupil=str(pupil.pk))
+    return person
+
+
+# Who handles a concern as it comes to name more staff: a case only ever moves up this list.
+ROUTING_ORDER = (
+    Action.TRIAGE_INCIDENTS,
+    Action.HANDLE_STAFF_CONDUCT,
+    Action.HANDLE_HEADTEACHER_CONDUCT,
+)
+
+
+@transaction.atomic
+def incident_link_staff(*, user: User, incident: Incident, staff_member: User, role: str) -> IncidentPerson:
+    """Name a member of the school's staff in the case after reporting, re-routing it if needed."""
+    require_handler(user, incident)
+    if role not in IncidentPerson.Role.values:
+        raise ValidationError({"role": "Choose how the member of staff is involved."})
+    if not access.staff_of([incident.school_id]).filter(pk=staff_member.pk).exists():
+        raise ValidationError({"staff_member": "Choose a member of staff at this school."})
+    incident = incident_locked(incident)
+    if incident.people.filter(user=staff_member).exists():
+        raise ValidationError({"staff_member": "This member of staff is already named in the case."})
+    # From here on subject exclusion hides the case from them, whatever role they hold.
+    person = IncidentPerson.objects.create(
+        incident=incident,
+        role=role,
+        identity=IncidentPerson.Identity.STAFF,
+        user=staff_member,
+        added_by=user,
+    )
+    event_add(incident, Ev.STAFF_LINKED, user, IncidentPerson.Role(role).label, staff=str(staff_member.pk))
+    old = incident.handler_action
+    new = routing.handler_action_for(kind=incident.kind, school=incident.school, people=incident.people.all())
+    moves_up = (
+        old in ROUTING_ORDER and new in ROUTING_ORDER and ROUTING_ORDER.index(new) > ROUTING_ORDER.index(old)
+    )
+    if not moves_up:
+        workflows.incident_transition(user=user, incident=incident, name=workflows.TAKE_UP, strict=False)
+        return person
+    incident.handler_action = new
+    fields = ["handler_action"]
+    if incident.status == Status.NEW:
+        # The new handler has not seen it: their first-response ladder starts now.
+        incident.respond_by = timezone.now() + routing.response_time_for(
+            handler_action=new, immediate_risk=incident.immediate_risk
+        )
+        fields.append("respond_by")
+    incident.save(update_fields=fields)
+    event_add(incident, Ev.ROUTED, user, routing.handler_label(new), handler_action=new, previous=old)
+    audit_record(verb=AuditEntry.Verb.UPDATE, obj=incident, changes={"handler_action": [old, new]})
+    handlers_notify(
+        incident, subject=f"Report {incident.reference} passed to you: it names a member of staff"
+    )
     return person
 
 

@@ -67,6 +67,7 @@ def incident_report(
             raise ValidationError("A pupil named in a report must be at the school reported to.")
     now = timezone.now()
     handler_action = routing.handler_action_for(kind=kind, school=school, people=people)
+    respond_within = routing.response_time_for(handler_action=handler_action, immediate_risk=immediate_risk)
     incident = Incident(
         reference=new_reference(now),
         school=school,
@@ -83,7 +84,7 @@ def incident_report(
         immediate_risk=immediate_risk,
         on_school_device=on_school_device or kind == Kind.INAPPROPRIATE_CONTENT,
         accessed_by=accessed_by,
-        respond_by=now + routing.response_time(kind=kind, immediate_risk=immediate_risk),
+        respond_by=now + respond_within,
         severity=Severity.HIGH if immediate_risk else Severity.UNSET,
     )
     incident.full_clean()

@@ -40,7 +40,14 @@ def handler_label(action: str) -> str:
 
 
 def handler_action_for(*, kind: str, school: School, people: Iterable) -> str:
-    """The action whose holders handle this report; a concern about the headteacher goes to the chair."""
+    """The action whose holders handle this report, by who is named in it (004 §2, §6).
+
+    A concern about a member of staff's conduct goes to the headteacher; one that names the
+    headteacher at all (who could then not see it) goes to the chair of trustees. A safeguarding
+    concern stays with the safeguarding team whoever it names (a deputy takes it when the DSL is
+    named), as do ICT, moderation and media reports with theirs: subject exclusion leaves the
+    person named out of it.
+    """
     action = KIND_HANDLER[Kind(kind)]
     if action == Action.HANDLE_STAFF_CONDUCT:
         named_staff = [p.user.pk for p in people if getattr(p, "user", None) is not None]
@@ -49,11 +56,22 @@ def handler_action_for(*, kind: str, school: School, people: Iterable) -> str:
     return action
 
 
+# Handlers who answer within a day (the safeguarding and conduct concerns); the others within three.
+WITHIN_A_DAY = frozenset(
+    {Action.TRIAGE_INCIDENTS, Action.HANDLE_STAFF_CONDUCT, Action.HANDLE_HEADTEACHER_CONDUCT}
+)
+
+
 def response_time(*, kind: str, immediate_risk: bool) -> timedelta:
-    """How soon a first response is due."""
+    """How soon a first response to a new report of this kind is due."""
+    return response_time_for(handler_action=KIND_HANDLER[Kind(kind)], immediate_risk=immediate_risk)
+
+
+def response_time_for(*, handler_action: str, immediate_risk: bool) -> timedelta:
+    """How soon a first response is due from this handler: within the hour for immediate risk."""
     if immediate_risk:
         return timedelta(hours=1)
-    if KIND_HANDLER[Kind(kind)] in (Action.TRIAGE_INCIDENTS, Action.HANDLE_STAFF_CONDUCT):
+    if handler_action in WITHIN_A_DAY:
         return timedelta(hours=24)
     return timedelta(days=3)
 

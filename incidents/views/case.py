@@ -7,21 +7,23 @@ typed values kept.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
 from accounts.roles import Action
 from core.audit import audit_record, audit_view
 from core.files import private_file_response
 from core.models import AuditEntry
-from incidents import forms, selectors
+from incidents import forms, selectors, services
 from incidents.models import Incident, Nature, Problem
 from incidents.services import integrity, routing
-from incidents.views.common import deadline, describe_event
+from incidents.views.common import apply_errors, deadline, describe_event
 
 # The case page's forms: name (also the form's prefix) → form class.
 CASE_FORMS = {
@@ -31,13 +33,14 @@ CASE_FORMS = {
     "action": forms.ActionForm,
     "refer": forms.ReferForm,
     "link": forms.LinkPupilForm,
+    "staff": forms.LinkStaffForm,
     "close": forms.CloseForm,
     "reopen": forms.ReopenForm,
     "evidence": forms.EvidenceForm,
     "ict": forms.IctActionForm,
     "takedown": forms.TakedownOpenForm,
 }
-NEEDS_INCIDENT = {"assign", "link"}
+NEEDS_INCIDENT = {"assign", "link", "staff"}
 TAKEDOWN_FORMS = {
     "request": forms.RequestRemovalForm,
     "check": forms.CheckForm,
@@ -55,6 +58,7 @@ CASE_ACTIONS = [
     ("action", "Record an action taken", "Save action", "incidents:record_action"),
     ("refer", "Record a referral", "Save referral", "incidents:refer"),
     ("link", "Link a pupil", "Link pupil", "incidents:link_pupil"),
+    ("staff", "Name a member of staff", "Name member of staff", "incidents:link_staff"),
     ("evidence", "Add evidence", "Add files", "incidents:add_evidence"),
     ("ict", "Record the ICT action", "Save ICT action", "incidents:ict_action"),
     ("takedown", "Open a 24-hour takedown", "Open takedown", "incidents:open_takedown"),
@@ -204,3 +208,34 @@ def evidence_download(request, incident_id, evidence_id):
         changes={"sha256": ["", evidence.sha256]},
     )
     return private_file_response(evidence.file, download_name=evidence.original_name)
+
+
+@login_required
+@require_POST
+def link_staff(request, incident_id):
+    """Name a member of staff in the case; if it now goes to another handler, say so and leave it."""
+    incident = selectors.incident_for_handler(user=request.user, incident_id=incident_id)
+    form = case_form("staff", incident, request.POST)
+    if form.is_valid():
+        try:
+            services.incident_link_staff(
+                user=request.user,
+                incident=incident,
+                staff_member=form.cleaned_data["staff_member"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            incident.refresh_from_db(fields=["handler_action"])
+            if access.can(request.user, incident.handler_action, incident):
+                messages.success(request, "Member of staff named in the case.")
+                return redirect("incidents:detail", incident_id=incident.pk)
+            # Re-routed, or the user named themselves: the case is no longer theirs to see.
+            messages.success(
+                request,
+                f"Member of staff named. Report {incident.reference} now goes to the "
+                f"{routing.handler_label(incident.handler_action).lower()}; you no longer see it.",
+            )
+            return redirect("incidents:queue")
+    return render_case(request, incident, bound={"staff": form})

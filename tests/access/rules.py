@@ -180,6 +180,7 @@ RULES.update(
         "incidents:record_action": CASE_STEP,
         "incidents:refer": CASE_STEP,
         "incidents:link_pupil": CASE_STEP,
+        "incidents:link_staff": CASE_STEP,
         "incidents:close": CASE_STEP,
         "incidents:reopen": CASE_STEP,
         "incidents:open_takedown": CASE_STEP,
