@@ -35,9 +35,17 @@ class DecisionForm(forms.Form):
         max_length=5000,
     )
 
+    # The version the decider read: a decision is refused if the request has changed since.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={"required": "Open the request again and take your decision on what it says now"},
+    )
+
     def __init__(self, *args, request_obj, available, **kwargs):
         super().__init__(*args, **kwargs)
         self.request_obj = request_obj
+        self.initial.setdefault("version", request_obj.version)
         ends = [(RETURN, "Return for changes"), (REJECT, "Reject")]
         field = self.fields["decision"]
         field.choices = [(s.name, s.label) for s in request_obj.workflow.steps] + ends
@@ -60,7 +68,7 @@ class PostDecisionForm(DecisionForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick each one the post meets (Aspire policy 004 §2). All must be ticked to approve it.",
     )
-    field_order = ["criteria", "decision", "comment"]
+    field_order = ["criteria", "decision", "comment", "version"]
 
     def __init__(self, *args, request_obj, **kwargs):
         super().__init__(*args, request_obj=request_obj, **kwargs)

@@ -29,6 +29,7 @@ from approvals.services.posts import (
 )
 from approvals.services.reminders import waiting_decisions_sweep
 from approvals.services.requests import (
+    StaleVersion,
     request_create,
     request_edit,
     request_reject,
@@ -39,6 +40,7 @@ from approvals.services.requests import (
 )
 
 __all__ = [
+    "StaleVersion",
     "account_review_done",
     "account_review_sweep",
     "account_set_status",

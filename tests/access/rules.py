@@ -217,8 +217,8 @@ RULES.update(
 )
 
 # --- approvals -------------------------------------------------------------------------------------
-# The sweep's request is a post for school A's official account drafted by school A's marketing
-# officer: a post is decided (and seen) by the marketing officers of its school, and its requester.
+# The sweep's request is a post for school A's official account asked for by school A's member of
+# staff: a post is decided (and seen) by the marketing officers of its school, and its requester.
 APPROVAL_CASE = Rule("action", action=Action.DECIDE_AS_MARKETING, obj="approval_request")
 # Submitting and withdrawing one's own request go back to the request.
 APPROVAL_OWN = Rule("own", obj="approval_request", methods=("POST",), redirects_to="approvals:detail")

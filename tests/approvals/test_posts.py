@@ -85,7 +85,7 @@ def test_a_pupil_without_consent_blocks_approval_with_the_reason(school, client_
     assert "No consent" in page and "Refused by" in page
     response = client.post(
         f"/approvals/requests/{request.pk}/decide/",
-        {"decision": "marketing_approve", "criteria": [c for c, _ in _criteria()]},
+        {"version": 1, "decision": "marketing_approve", "criteria": [c for c, _ in _criteria()]},
     )
     assert response.status_code == 200
     assert "Ben Whitlock has no consent for school social media" in response.content.decode()
