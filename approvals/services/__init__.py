@@ -19,6 +19,7 @@ from approvals.services.blocked import (
     blocked_access_open,
     blocked_filter_record,
     blocked_filter_reminder_sweep,
+    blocked_sensitive_set,
 )
 from approvals.services.posts import (
     post_criteria_confirm,
@@ -50,6 +51,7 @@ __all__ = [
     "blocked_access_open",
     "blocked_filter_record",
     "blocked_filter_reminder_sweep",
+    "blocked_sensitive_set",
     "official_account_from_site_request",
     "post_criteria_confirm",
     "post_media_add",
