@@ -88,6 +88,22 @@ def _grants(user) -> dict[str, frozenset]:
     return cache["grants"]
 
 
+def load_grants(users: Iterable) -> None:
+    """Read the grants of several people in one query (a list that asks about each row's person)."""
+    people = [u for u in users if getattr(u, "is_authenticated", False) and u.is_active]
+    if not people:
+        return
+    rows = UserObjectPermission.objects.filter(
+        user__in=[u.pk for u in people], content_type=ContentType.objects.get_for_model(School)
+    ).values_list("user_id", "permission__codename", "object_pk")
+    found: dict[Any, dict[str, set]] = {u.pk: {} for u in people}
+    for user_id, codename, object_pk in rows:
+        found[user_id].setdefault(codename, set()).add(object_pk)
+    for user in people:
+        grants = found[user.pk]
+        _cache(user)["grants"] = {k: frozenset(_as_uuid(v) for v in pks) for k, pks in grants.items()}
+
+
 def _as_uuid(value):
     import uuid
 
@@ -516,6 +532,64 @@ def marketing_officers_of(school_id) -> QuerySet:
 def directors_of_marketing_of(school_id) -> QuerySet:
     """The director(s) of marketing of the school's trust."""
     return holders_of_role(Role.DIRECTOR_OF_MARKETING, school_id)
+
+
+def ceos_of(school_id) -> QuerySet:
+    """The chief executive officer of the school's trust."""
+    return holders_of_role(Role.CEO, school_id)
+
+
+def chairs_of(school_id) -> QuerySet:
+    """The chair of trustees of the school's trust."""
+    return holders_of_role(Role.CHAIR_OF_TRUSTEES, school_id)
+
+
+# Who decides a request in place of the person who normally would, when that person made it: the
+# next decider the policies name (the headteacher for the marketing officer; the CEO or the chair
+# of trustees for the headteacher), so that nobody's own request waits for themselves.
+STAND_INS: dict[str, tuple[str, ...]] = {
+    Action.DECIDE_AS_MARKETING: (Role.HEADTEACHER,),
+    Action.DECIDE_AS_HEADTEACHER: (Role.CEO, Role.CHAIR_OF_TRUSTEES),
+}
+
+STAND_IN_LABELS: dict[str, tuple[str, ...]] = {
+    action: tuple(Role(role).label for role in roles) for action, roles in STAND_INS.items()
+}
+
+
+def stand_ins_for(action: str, school_id) -> QuerySet:
+    """The active people who decide in place of the holder of ``action`` in this school."""
+    people = User.objects.none()
+    for role in STAND_INS.get(str(action), ()):
+        people = people | holders_of_role(role, school_id)
+    return people.distinct()
+
+
+def stand_in_role(user, action: str, school_id) -> str | None:
+    """The role (its label) in which the user decides in place of ``action``'s holder here, if any."""
+    for role in STAND_INS.get(str(action), ()):
+        for membership in memberships(user):
+            if membership.role != role:
+                continue
+            if membership.school_id == school_id or (
+                membership.school_id is None and _school_trust_id(school_id) == membership.trust_id
+            ):
+                return Role(role).label
+    return None
+
+
+def schools_standing_in(user, action: str) -> frozenset:
+    """Ids of the schools where the user decides in place of ``action``'s holder."""
+    roles = STAND_INS.get(str(action), ())
+    school_ids = {m.school_id for m in memberships(user) if m.role in roles and m.school_id}
+    trust_ids = {m.trust_id for m in memberships(user) if m.role in roles and m.school_id is None}
+    if trust_ids:
+        school_ids |= set(School.objects.filter(trust_id__in=trust_ids).values_list("pk", flat=True))
+    return frozenset(school_ids)
+
+
+def _school_trust_id(school_id):
+    return School.objects.filter(pk=school_id).values_list("trust_id", flat=True).first()
 
 
 def trust_administrators() -> QuerySet:

@@ -67,6 +67,8 @@ def _seed_school(data, school: School) -> None:
     _blocked_access_open(people, school, short)
     _connection_waiting(people, school, short)
     _branding_waiting(people, school, short, slug)
+    _own_post_waiting_for_head(people, school, account, short)
+    _connection_changed_after_approval(people, school, short)
 
 
 def _site(people: _People, school: School, *, requester: User, admins: list[User], **fields):
@@ -329,6 +331,56 @@ def _branding_waiting(people: _People, school: School, short: str, slug: str) ->
         title=detail.make_title(),
         detail=detail,
     )
+
+
+def _own_post_waiting_for_head(people: _People, school: School, account: OfficialAccount, short: str) -> None:
+    """The marketing officer's own post: it waits for the headteacher, who decides in their place."""
+    detail = PostRequest(
+        account=account,
+        text=f"Parents' evening at {short} is next Thursday from 4pm to 7pm. Book your slots through the "
+        "school app; the link is in this week's newsletter.",
+        purpose=account.consent_purpose,
+    )
+    detail.post_on = timezone.localdate() + timedelta(days=1)
+    services.request_create(
+        user=people.marketing,
+        school=school,
+        type_=RequestType.POST,
+        title=detail.make_title(),
+        detail=detail,
+    )
+
+
+def _connection_changed_after_approval(people: _People, school: School, short: str) -> None:
+    """A connection approved by the headteacher, then changed: version 2 waits, version 1 stays readable
+    with the signed record printed when it was approved."""
+    detail = ConnectionRequest(
+        staff_member=people.staff1,
+        parent=people.parent,
+        platform=Platform.WHATSAPP,
+        profile="The school's sports phone (not a personal number)",
+        reason=f"The parent drives the {short} minibus for away fixtures; the group only carries times "
+        "and pick-up points.",
+        until=timezone.localdate() + timedelta(days=60),
+    )
+    request = services.request_create(
+        user=people.staff1,
+        school=school,
+        type_=RequestType.CONNECTION,
+        title=detail.make_title(),
+        detail=detail,
+    )
+    request = services.request_take_step(
+        user=people.head,
+        request=request,
+        step_name="head_approve",
+        comment="Approved for this term's fixtures; times and places only.",
+        version=request.version,
+    )
+    changed = ConnectionRequest.objects.get(pk=request.pk)
+    changed.until = timezone.localdate() + timedelta(days=150)
+    changed.reason += " Extended to cover the summer athletics season."
+    services.request_edit(user=people.staff1, request=request, detail=changed)
 
 
 def _playing_field_png(width: int = 240, height: int = 160) -> bytes:

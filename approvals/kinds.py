@@ -11,7 +11,13 @@ from __future__ import annotations
 from accounts import access
 from accounts.models import User
 from accounts.roles import Action
-from approvals.forms.decisions import DecisionForm, FilterRecordForm, PostDecisionForm, TakedownDoneForm
+from approvals.forms.decisions import (
+    BlockedDecisionForm,
+    DecisionForm,
+    FilterRecordForm,
+    PostDecisionForm,
+    TakedownDoneForm,
+)
 from approvals.forms.post import PostForm
 from approvals.forms.requests import BlockedContentForm, BrandingForm, ConnectionForm, SiteCreationForm
 from approvals.models import (
@@ -229,7 +235,7 @@ BLOCKED_CONTENT = register(
             ),
         ),
         request_form=BlockedContentForm,
-        decision_form=DecisionForm,
+        decision_form=BlockedDecisionForm,
         pdf_title="Blocked content access request form",
         on_approved=_open_blocked_access,
         on_reopened=_close_blocked_access,

@@ -103,3 +103,11 @@ def notification_mark_read(*, user, notification: Notification) -> None:
         return
     notification.read_at = timezone.now()
     notification.save(update_fields=["read_at"])
+
+
+def notifications_mark_done(*, link: str, subject: str) -> int:
+    """Mark as read, for everyone it was sent to, a notification about something now done."""
+    # Several people are asked for one decision; once one of them takes it, nobody else need act.
+    return Notification.objects.filter(link=link, subject=subject[:200], read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from approvals.models import CRITERIA_FIELDS, POST_CRITERIA, OfficialAccount
+from approvals.services.blocked import blocked_sensitive_set
 from approvals.services.posts import post_criteria_confirm
 from approvals.workflows import REJECT, RETURN
 
@@ -35,9 +36,17 @@ class DecisionForm(forms.Form):
         max_length=5000,
     )
 
+    # The version the decider read: a decision is refused if the request has changed since.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={"required": "Open the request again and take your decision on what it says now"},
+    )
+
     def __init__(self, *args, request_obj, available, **kwargs):
         super().__init__(*args, **kwargs)
         self.request_obj = request_obj
+        self.initial.setdefault("version", request_obj.version)
         ends = [(RETURN, "Return for changes"), (REJECT, "Reject")]
         field = self.fields["decision"]
         field.choices = [(s.name, s.label) for s in request_obj.workflow.steps] + ends
@@ -60,7 +69,7 @@ class PostDecisionForm(DecisionForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick each one the post meets (Aspire policy 004 §2). All must be ticked to approve it.",
     )
-    field_order = ["criteria", "decision", "comment"]
+    field_order = ["criteria", "decision", "comment", "version"]
 
     def __init__(self, *args, request_obj, **kwargs):
         super().__init__(*args, request_obj=request_obj, **kwargs)
@@ -73,6 +82,30 @@ class PostDecisionForm(DecisionForm):
         post_criteria_confirm(
             user=user, post=self.request_obj.post, values={name: name in chosen for name in CRITERIA_FIELDS}
         )
+
+
+class BlockedDecisionForm(DecisionForm):
+    """The ICT technician's assessment says whether the site is in a sensitive category (004 §7)."""
+
+    sensitive_category = forms.BooleanField(
+        label="The site is in a category blocked to keep pupils safe",
+        required=False,
+        help_text="Then the Designated Safeguarding Lead must agree before the headteacher decides.",
+    )
+    field_order = ["decision", "sensitive_category", "comment", "version"]
+
+    def __init__(self, *args, request_obj, available, **kwargs):
+        super().__init__(*args, request_obj=request_obj, available=available, **kwargs)
+        if "ict_assess" not in {step.name for step in available}:
+            del self.fields["sensitive_category"]
+        elif not self.is_bound:
+            self.initial["sensitive_category"] = request_obj.blocked_content.sensitive_category
+
+    def before_step(self, *, user) -> None:
+        if self.cleaned_data.get("decision") == "ict_assess" and "sensitive_category" in self.fields:
+            blocked_sensitive_set(
+                user=user, request=self.request_obj, sensitive=self.cleaned_data["sensitive_category"]
+            )
 
 
 class CommentForm(forms.Form):

@@ -9,6 +9,8 @@ from approvals.models.core import (
     ApprovalRequest,
     ApprovalRequestQuerySet,
     ApprovalStep,
+    RequestVersion,
+    SignedRecord,
     State,
 )
 from approvals.models.details import BrandingRequest, ConnectionRequest, SiteCreationRequest
@@ -36,6 +38,8 @@ __all__ = [
     "PostRequest",
     "PostTakedownTask",
     "RequestType",
+    "RequestVersion",
+    "SignedRecord",
     "SiteCreationRequest",
     "State",
 ]

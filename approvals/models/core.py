@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from accounts import access
 from accounts.models import School
@@ -120,3 +121,58 @@ class ApprovalReminder(SentOnce):
         constraints = [
             models.UniqueConstraint(fields=["request", "kind", "key"], name="approvalreminder_once"),
         ]
+
+
+class RequestVersion(AppendOnlyModel):
+    """What one version of a request said, as the deciders read it: kept when the request is changed,
+    so that an approval can always be read against the words it approved."""
+
+    never_changed = "A version of a request is never changed; an edit makes a new version."
+    never_deleted = "Versions of a request are never deleted."
+
+    id = models.BigAutoField(primary_key=True)
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    # The case page's rows of this version: [label, value] pairs, as shown and printed.
+    rows = models.JSONField(default=list)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "number"], name="requestversion_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.reference} version {self.number}"
+
+
+def signed_record_path(instance: SignedRecord, filename: str) -> str:
+    return f"approvals/signed/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
+
+
+class SignedRecord(AppendOnlyModel):
+    """The signed PDF of an approved version, printed once when it was approved, with its hash: what
+    is downloaded later is that file, never a print of today's data."""
+
+    never_changed = "A signed record is never changed."
+    never_deleted = "Signed records are never deleted."
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="signed_records")
+    version = models.PositiveIntegerField()
+    file = models.FileField(upload_to=signed_record_path, max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "version"], name="signedrecord_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.reference} signed record, version {self.version}"

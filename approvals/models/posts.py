@@ -118,7 +118,13 @@ class PostRequest(models.Model):
             ("Consent needed for", self.get_purpose_display()),
             ("Photos and videos", ", ".join(m.original_name for m in media) or "None"),
             ("When to post", long_date(self.post_on) or "As soon as approved"),
-        ] + [(label, _yes_no(getattr(self, name))) for name, label in POST_CRITERIA]
+        ] + [(label, self._criterion_text(name)) for name, label in POST_CRITERIA]
+
+    def _criterion_text(self, name: str) -> str:
+        # Until a decider has ticked the criteria, "No" would read as a finding that was never made.
+        if self.criteria_confirmed_at is None:
+            return "Not yet confirmed"
+        return _yes_no(getattr(self, name))
 
 
 def post_media_path(instance: PostMedia, filename: str) -> str:

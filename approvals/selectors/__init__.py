@@ -24,6 +24,7 @@ from approvals.selectors.requests import (
     available_steps,
     decider_actions_held,
     decision_inbox,
+    earlier_versions,
     media_for_view,
     next_deciders,
     recently_decided_by,
@@ -33,7 +34,10 @@ from approvals.selectors.requests import (
     request_for_view,
     requests_list,
     requests_visible_to,
+    signed_record_for,
+    signed_records,
     timeline,
+    waiting_for,
 )
 
 __all__ = [
@@ -46,6 +50,7 @@ __all__ = [
     "check_post",
     "decider_actions_held",
     "decision_inbox",
+    "earlier_versions",
     "filter_changes_for",
     "filtering_review_csv",
     "filtering_review_rows",
@@ -61,7 +66,10 @@ __all__ = [
     "request_for_view",
     "requests_list",
     "requests_visible_to",
+    "signed_record_for",
+    "signed_records",
     "surname_parts",
     "timeline",
+    "waiting_for",
     "year_bounds",
 ]

@@ -13,24 +13,73 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import User
 from accounts.roles import Action
-from approvals.models import FINAL_STATES, ApprovalRequest, ApprovalStep, PostMedia
+from approvals.models import (
+    FINAL_STATES,
+    ApprovalRequest,
+    ApprovalStep,
+    PostMedia,
+    RequestVersion,
+    SignedRecord,
+)
 from approvals.workflows import Step, Workflow, all_workflows
 
 # --- who may decide ------------------------------------------------------------------------------
+
+
+def decided_in_place(request: ApprovalRequest, step: Step) -> bool:
+    """True when the requester would normally take this step: the policies' next decider takes it."""
+    return str(step.action) in access.STAND_INS and request.school_id in access.schools_for(
+        request.requester, step.action
+    )
+
+
+def may_take(user: User, request: ApprovalRequest, step: Step) -> bool:
+    """May this user take the step on this request (in place of the requester where they would)?"""
+    if request.requester_id == user.pk:
+        return False
+    if decided_in_place(request, step):
+        return access.stand_in_role(user, step.action, request.school_id) is not None
+    return access.can(user, step.action, request)
+
+
+def role_label_for(user: User, request: ApprovalRequest, step: Step) -> str:
+    """The role in which the user takes the step, as the timeline and the signed PDF name it."""
+    if decided_in_place(request, step):
+        role = access.stand_in_role(user, step.action, request.school_id) or "Decider"
+        return f"{role}, in place of the {step.role_label.lower()}"
+    return step.role_label
+
+
+def waiting_for(request: ApprovalRequest) -> list[str]:
+    """Whose decision the request waits for, by role."""
+    if request.is_final:
+        return []
+    labels = []
+    for step in request.workflow.steps_from(request):
+        if decided_in_place(request, step):
+            roles = " or ".join(access.STAND_IN_LABELS[str(step.action)])
+            labels.append(f"{roles} (the requester is the {step.role_label.lower()})")
+        else:
+            labels.append(step.role_label)
+    return list(dict.fromkeys(labels))
 
 
 def available_steps(user: User, request: ApprovalRequest) -> list[Step]:
     """The forward steps this user may take on the request now (guards are checked on taking)."""
     if request.requester_id == user.pk or request.is_final:
         return []
-    return [s for s in request.workflow.steps_from(request) if access.can(user, s.action, request)]
+    return [s for s in request.workflow.steps_from(request) if may_take(user, request, s)]
 
 
 def next_deciders(request: ApprovalRequest) -> list[User]:
     """The people who may take the next step (never the requester)."""
     people: dict = {}
     for step in request.workflow.steps_from(request):
-        for user in access.users_with(step.action, request.school_id).exclude(pk=request.requester_id):
+        if decided_in_place(request, step):
+            candidates = access.stand_ins_for(step.action, request.school_id)
+        else:
+            candidates = access.users_with(step.action, request.school_id)
+        for user in candidates.exclude(pk=request.requester_id):
             people[user.pk] = user
     return list(people.values())
 
@@ -48,7 +97,7 @@ def decision_inbox(*, user) -> list[ApprovalRequest]:
     condition = Q(pk__in=[])
     for workflow in all_workflows():
         for step in workflow.steps:
-            schools = access.schools_for(user, step.action)
+            schools = access.schools_for(user, step.action) | access.schools_standing_in(user, step.action)
             if schools:
                 condition |= Q(type=workflow.type, state__in=step.from_states, school_id__in=schools)
     candidates = (
@@ -58,8 +107,14 @@ def decision_inbox(*, user) -> list[ApprovalRequest]:
         .select_related("school", "requester", *[w.detail_related_name for w in all_workflows()])
         .order_by("state_changed_at", "created_at")
     )
-    # A step may apply only to some requests (a trust-branded account needs the director): the
-    # declared ``applies`` decides, on rows already fetched.
+    # A step may apply only to some requests (a trust-branded account needs the director), and a
+    # requester's own step goes to the next decider: decided on rows already fetched, each
+    # requester's grants read once.
+    candidates = list(candidates)
+    requesters: dict = {}
+    for r in candidates:
+        r.requester = requesters.setdefault(r.requester_id, r.requester)
+    access.load_grants(requesters.values())
     return [r for r in candidates if available_steps(user, r)]
 
 
@@ -75,6 +130,14 @@ def _requests_where(user, actions_of) -> QuerySet[ApprovalRequest]:
             schools = access.schools_for(user, action)
             if schools:
                 condition |= Q(type=workflow.type, school_id__in=schools)
+        for action in workflow.decider_actions:
+            # Whoever decides in place of a requester sees the requests they were sent, not the rest.
+            for school_id in access.schools_standing_in(user, action):
+                condition |= Q(
+                    type=workflow.type,
+                    school_id=school_id,
+                    requester__in=access.users_with(action, school_id).values("pk"),
+                )
     return ApprovalRequest.objects.filter(condition).select_related("school", "requester")
 
 
@@ -179,3 +242,19 @@ def approvals_of_current_version(request: ApprovalRequest) -> list[ApprovalStep]
     """The decisions that count: forward steps (approve, assess, agree) taken on the current version."""
     names = {step.name for step in request.workflow.steps}
     return [s for s in timeline(request) if s.version == request.version and s.step in names]
+
+
+def earlier_versions(request: ApprovalRequest) -> list[RequestVersion]:
+    """What the request said before its latest change, oldest first, each with who saved it."""
+    return list(request.versions.filter(number__lt=request.version).select_related("by").order_by("number"))
+
+
+def signed_records(request: ApprovalRequest) -> dict[int, SignedRecord]:
+    """The signed PDFs kept for the request, by the version each approved."""
+    return {record.version: record for record in request.signed_records.all()}
+
+
+def signed_record_for(request: ApprovalRequest, version: int | None = None) -> SignedRecord | None:
+    """The signed PDF of a version (the current one unless said), if that version was approved."""
+    wanted = request.version if version is None else version
+    return request.signed_records.filter(version=wanted).first()

@@ -19,6 +19,7 @@ from approvals.services.blocked import (
     blocked_access_open,
     blocked_filter_record,
     blocked_filter_reminder_sweep,
+    blocked_sensitive_set,
 )
 from approvals.services.posts import (
     post_criteria_confirm,
@@ -29,6 +30,7 @@ from approvals.services.posts import (
 )
 from approvals.services.reminders import waiting_decisions_sweep
 from approvals.services.requests import (
+    StaleVersion,
     request_create,
     request_edit,
     request_reject,
@@ -39,6 +41,7 @@ from approvals.services.requests import (
 )
 
 __all__ = [
+    "StaleVersion",
     "account_review_done",
     "account_review_sweep",
     "account_set_status",
@@ -48,6 +51,7 @@ __all__ = [
     "blocked_access_open",
     "blocked_filter_record",
     "blocked_filter_reminder_sweep",
+    "blocked_sensitive_set",
     "official_account_from_site_request",
     "post_criteria_confirm",
     "post_media_add",

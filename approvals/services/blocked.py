@@ -254,3 +254,25 @@ def blocked_filter_reminder_sweep(now: datetime | None = None) -> int:
                 )
         sent += 1
     return sent
+
+
+@transaction.atomic
+def blocked_sensitive_set(*, user: User, request: ApprovalRequest, sensitive: bool) -> None:
+    """The ICT technician records, with their assessment, whether the site is in a sensitive category."""
+    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    if request.requester_id == user.pk or not access.can(user, Action.RECORD_ICT_ACTIONS, request):
+        raise PermissionDenied
+    if request.state != State.SUBMITTED:
+        raise ValidationError("The category is recorded with the ICT assessment, before anyone else decides.")
+    detail = request.blocked_content
+    if detail.sensitive_category == sensitive:
+        return
+    # The requester may not know the filter's categories: the technician's finding decides whether
+    # the Designated Safeguarding Lead must agree before the headteacher.
+    audit_record(
+        verb=AuditEntry.Verb.UPDATE,
+        obj=request,
+        changes={"sensitive_category": [detail.sensitive_category, sensitive]},
+    )
+    detail.sensitive_category = sensitive
+    detail.save(update_fields=["sensitive_category"])

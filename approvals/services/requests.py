@@ -7,11 +7,13 @@ notifies the next deciders after the transaction commits.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,12 +21,20 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import School, User
 from accounts.roles import Action
-from approvals.models import FINAL_STATES, ApprovalRequest, ApprovalStep, State
-from approvals.selectors.requests import available_steps, next_deciders
+from approvals.models import (
+    FINAL_STATES,
+    ApprovalRequest,
+    ApprovalStep,
+    RequestVersion,
+    SignedRecord,
+    State,
+)
+from approvals.pdf import request_pdf
+from approvals.selectors.requests import available_steps, may_take, next_deciders, role_label_for
 from approvals.workflows import REJECT, RETURN, SUBMIT, WITHDRAW, Workflow, get_workflow
 from core.audit import audit_record
 from core.models import AuditEntry
-from core.notifications import notify
+from core.notifications import notifications_mark_done, notify
 
 AfterSave = Callable[[Any], None]
 
@@ -61,7 +71,50 @@ def _record(
     )
 
 
+class StaleVersion(ValidationError):
+    """The decider read an earlier version of the request than the one now waiting for decision."""
+
+
+def _keep_version(request: ApprovalRequest, detail, by: User) -> RequestVersion:
+    """Keep what this version of the request says, as its case page shows it."""
+    return RequestVersion.objects.create(
+        request=request,
+        number=request.version,
+        title=request.title,
+        rows=[[label, str(value)] for label, value in detail.summary_rows()],
+        by=by,
+    )
+
+
+def _check_version(request: ApprovalRequest, seen: int | None) -> None:
+    # Without this an approval given on the page read before an edit would approve the edited words.
+    if seen is not None and seen != request.version:
+        raise StaleVersion(
+            f"This request was changed after you opened it: you read version {seen}, and version "
+            f"{request.version} is now waiting for a decision. Read the request again, then decide."
+        )
+
+
+def _store_signed_record(request: ApprovalRequest) -> SignedRecord:
+    """Print the signed PDF of the version just approved, once, and keep it with its hash."""
+    pdf = request_pdf(request)
+    record = SignedRecord(
+        request=request, version=request.version, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf)
+    )
+    # Saved with the record, inside the decision's transaction: no approval without its signed PDF.
+    record.file.save(f"{request.reference}-v{request.version}.pdf", ContentFile(pdf), save=False)
+    record.save()
+    return record
+
+
+def _waiting_subject(request: ApprovalRequest) -> str:
+    return f"{request.workflow.label} {request.reference} is waiting for your decision"
+
+
 def _set_state(request: ApprovalRequest, state: str) -> None:
+    # Whatever the request was waiting for has been done (or is no longer asked): the notifications
+    # asking for it are marked done for everyone they were sent to, before the next are sent.
+    notifications_mark_done(link=_link(request), subject=_waiting_subject(request))
     now = timezone.now()
     request.state = state
     request.state_changed_at = now
@@ -78,7 +131,7 @@ def _notify_next(request: ApprovalRequest) -> None:
     for user in next_deciders(request):
         notify(
             user=user,
-            subject=f"{request.workflow.label} {request.reference} is waiting for your decision",
+            subject=_waiting_subject(request),
             link=_link(request),
         )
 
@@ -127,6 +180,7 @@ def request_create(
     )
     detail.request = request
     _save_detail(detail, after_save)
+    _keep_version(request, detail, user)
     _record(request, step="created", label="Created", from_state=State.DRAFT, by=user)
     audit_record(verb=AuditEntry.Verb.CREATE, obj=request, changes={"type": [None, type_]})
     if submit:
@@ -191,6 +245,7 @@ def request_edit(
         request.title = title[:200]
         fields.append("title")
     request.save(update_fields=fields)
+    _keep_version(request, detail, user)
     if previous not in (State.DRAFT, State.RETURNED):
         # Whatever was approved was the previous version: the decision starts again.
         _set_state(request, State.SUBMITTED)
@@ -213,9 +268,9 @@ def request_edit(
 
 @transaction.atomic
 def request_take_step(
-    *, user: User, request: ApprovalRequest, step_name: str, comment: str = ""
+    *, user: User, request: ApprovalRequest, step_name: str, comment: str = "", version: int | None = None
 ) -> ApprovalRequest:
-    """Take a forward step (approve, assess, agree) of the request's workflow."""
+    """Take a forward step (approve, assess, agree) of the request's workflow, on the version read."""
     request = _locked(request)
     workflow = request.workflow
     if request.requester_id == user.pk:
@@ -224,8 +279,9 @@ def request_take_step(
         step = workflow.step(step_name)
     except KeyError:
         raise ValidationError("Unknown step.") from None
-    if not access.can(user, step.action, request):
+    if not may_take(user, request, step):
         raise PermissionDenied
+    _check_version(request, version)
     if step not in workflow.steps_from(request):
         raise ValidationError(
             f"“{step.label}” cannot be taken while the request is {request.get_state_display().lower()}."
@@ -245,12 +301,13 @@ def request_take_step(
         from_state=previous,
         by=user,
         comment=comment,
-        by_role=step.role_label,
+        by_role=role_label_for(user, request, step),
     )
     audit_record(verb=AuditEntry.Verb.UPDATE, obj=request, changes={"state": [previous, step.to_state]})
     if request.state == State.APPROVED:
         if workflow.on_approved is not None:
             workflow.on_approved(request, user)
+        _store_signed_record(request)
         notify(
             user=request.requester,
             subject=f"{workflow.label} {request.reference} is approved",
@@ -262,26 +319,32 @@ def request_take_step(
 
 
 @transaction.atomic
-def request_return(*, user: User, request: ApprovalRequest, comment: str) -> ApprovalRequest:
+def request_return(
+    *, user: User, request: ApprovalRequest, comment: str, version: int | None = None
+) -> ApprovalRequest:
     """Send the request back to the requester for changes (a reason is required)."""
-    return _end_or_return(user, request, comment, State.RETURNED, RETURN, "Returned for changes")
+    return _end_or_return(user, request, comment, State.RETURNED, RETURN, "Returned for changes", version)
 
 
 @transaction.atomic
-def request_reject(*, user: User, request: ApprovalRequest, comment: str) -> ApprovalRequest:
+def request_reject(
+    *, user: User, request: ApprovalRequest, comment: str, version: int | None = None
+) -> ApprovalRequest:
     """Refuse the request (a reason is required)."""
-    return _end_or_return(user, request, comment, State.REJECTED, REJECT, "Rejected")
+    return _end_or_return(user, request, comment, State.REJECTED, REJECT, "Rejected", version)
 
 
-def _end_or_return(user, request, comment, state, step_name, label):
+def _end_or_return(user, request, comment, state, step_name, label, version):
     request = _locked(request)
     if request.requester_id == user.pk:
         raise ValidationError("You cannot decide your own request.")
     steps = available_steps(user, request)
     if not steps:
-        if not any(access.can(user, s.action, request) for s in request.workflow.steps):
+        if not any(may_take(user, request, s) for s in request.workflow.steps):
             raise PermissionDenied
+        _check_version(request, version)
         raise ValidationError("This request is not waiting for your decision.")
+    _check_version(request, version)
     if not comment.strip():
         raise ValidationError({"comment": "Enter the reasons for your decision."})
     previous = request.state
@@ -293,7 +356,7 @@ def _end_or_return(user, request, comment, state, step_name, label):
         from_state=previous,
         by=user,
         comment=comment,
-        by_role=steps[0].role_label,
+        by_role=role_label_for(user, request, steps[0]),
     )
     audit_record(verb=AuditEntry.Verb.UPDATE, obj=request, changes={"state": [previous, state]})
     notify(

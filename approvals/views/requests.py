@@ -211,6 +211,12 @@ def request_withdraw(request, request_id):
 # --- the case page and decisions ---------------------------------------------------------------
 
 
+def _earlier_versions(obj) -> list[dict]:
+    """Each earlier version's words, and its signed PDF if that version was approved."""
+    signed = selectors.signed_records(obj)
+    return [{"version": v, "signed": signed.get(v.number)} for v in selectors.earlier_versions(obj)]
+
+
 def _detail_context(request, obj, *, decision_form=None, **forms) -> dict:
     """The case page; ``forms`` are bound forms of a failed post, for the kind's own part of the page."""
     user = request.user
@@ -218,7 +224,6 @@ def _detail_context(request, obj, *, decision_form=None, **forms) -> dict:
     available = selectors.available_steps(user, obj)
     if decision_form is None and available:
         decision_form = obj.workflow.decision_form(request_obj=obj, available=available)
-    waiting_for = [s.role_label for s in obj.workflow.steps_from(obj)] if not obj.is_final else []
     context = {
         "obj": obj,
         "detail": detail,
@@ -229,8 +234,9 @@ def _detail_context(request, obj, *, decision_form=None, **forms) -> dict:
             *detail.summary_rows(),
         ],
         "timeline": selectors.timeline(obj),
+        "earlier_versions": _earlier_versions(obj),
         "decision_form": decision_form,
-        "waiting_for": list(dict.fromkeys(waiting_for)),
+        "waiting_for": selectors.waiting_for(obj),
         "is_requester": obj.requester_id == user.pk,
         "can_edit": obj.requester_id == user.pk and obj.state not in (State.REJECTED, State.WITHDRAWN),
         "can_withdraw": obj.requester_id == user.pk and obj.state not in FINAL_STATES,
@@ -259,17 +265,16 @@ def request_decide(request, request_id):
     status = 200
     if form.is_valid():
         decision, comment = form.cleaned_data["decision"], form.cleaned_data["comment"]
+        seen = {"comment": comment, "version": form.cleaned_data["version"]}
         try:
             with transaction.atomic():
                 if decision == RETURN:
-                    services.request_return(user=request.user, request=obj, comment=comment)
+                    services.request_return(user=request.user, request=obj, **seen)
                 elif decision == REJECT:
-                    services.request_reject(user=request.user, request=obj, comment=comment)
+                    services.request_reject(user=request.user, request=obj, **seen)
                 else:
                     form.before_step(user=request.user)
-                    services.request_take_step(
-                        user=request.user, request=obj, step_name=decision, comment=comment
-                    )
+                    services.request_take_step(user=request.user, request=obj, step_name=decision, **seen)
         except PermissionDenied:
             if decision in (RETURN, REJECT) or not selectors.decider_actions_held(request.user, obj):
                 raise
@@ -280,6 +285,17 @@ def request_decide(request, request_id):
                 "decision", f"Only the {step.role_label.lower()} can take the step “{step.label}”."
             )
             status = 403
+        except services.StaleVersion as error:
+            # The page below shows the version now waiting; the form carries it, keeping what was typed.
+            obj.refresh_from_db()
+            data = request.POST.copy()
+            data["version"] = str(obj.version)
+            form = obj.workflow.decision_form(
+                data, request_obj=obj, available=selectors.available_steps(request.user, obj)
+            )
+            form.is_valid()
+            form.add_error(None, error)
+            status = 409
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -328,6 +344,27 @@ def filter_record(request, request_id):
 def request_pdf(request, request_id):
     """The request as a signed PDF record, like the paper form."""
     obj = selectors.request_for_view(user=request.user, request_id=request_id)
+    wanted = request.GET.get("version")
+    if wanted is not None or obj.state == State.APPROVED:
+        # An approved version is the PDF printed when it was approved, never a print of today's data.
+        version = int(wanted) if wanted and wanted.isdigit() else (None if wanted is None else 0)
+        record = selectors.signed_record_for(obj, version)
+        if record is not None:
+            audit_record(
+                verb=AuditEntry.Verb.DOWNLOAD,
+                obj=obj,
+                changes={
+                    "format": [None, "pdf"],
+                    "version": [None, record.version],
+                    "sha256": [None, record.sha256],
+                },
+            )
+            name = (
+                f"{obj.reference}.pdf" if wanted is None else f"{obj.reference}-version-{record.version}.pdf"
+            )
+            return private_file_response(record.file, download_name=name)
+        if wanted is not None:
+            raise Http404
     audit_record(verb=AuditEntry.Verb.DOWNLOAD, obj=obj, changes={"format": [None, "pdf"]})
     response = HttpResponse(render_pdf(obj), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{obj.reference}.pdf"'

@@ -222,9 +222,11 @@ RULES.update(
 )
 
 # --- approvals -------------------------------------------------------------------------------------
-# The sweep's request is a post for school A's official account drafted by school A's marketing
-# officer: a post is decided (and seen) by the marketing officers of its school, and its requester.
-APPROVAL_CASE = Rule("action", action=Action.DECIDE_AS_MARKETING, obj="approval_request")
+# The sweep's request is a post for school A's official account asked for by school A's marketing
+# officer: a post is decided (and seen) by the marketing officers of its school and its requester,
+# and a marketing officer's own post by the headteacher in their place.
+POST_DECIDERS = (Action.DECIDE_AS_MARKETING, Action.DECIDE_AS_HEADTEACHER)
+APPROVAL_CASE = Rule("action", action=POST_DECIDERS, obj="approval_request")
 # Submitting and withdrawing one's own request go back to the request.
 APPROVAL_OWN = Rule("own", obj="approval_request", methods=("POST",), redirects_to="approvals:detail")
 FILTERING_REVIEW = Rule("action", action=Action.VIEW_DASHBOARD)
@@ -242,13 +244,11 @@ RULES.update(
         },
         "approvals:detail": APPROVAL_CASE,
         "approvals:pdf": APPROVAL_CASE,
-        "approvals:decide": Rule(
-            "action", action=Action.DECIDE_AS_MARKETING, obj="approval_request", methods=("POST",)
-        ),
+        "approvals:decide": Rule("action", action=POST_DECIDERS, obj="approval_request", methods=("POST",)),
         "approvals:edit": Rule("own", obj="approval_request", methods=("GET", "POST")),
         "approvals:submit": APPROVAL_OWN,
         "approvals:withdraw": APPROVAL_OWN,
-        "approvals:media": Rule("action", action=Action.DECIDE_AS_MARKETING, obj="approval_media"),
+        "approvals:media": Rule("action", action=POST_DECIDERS, obj="approval_media"),
         # An approved blocked content request of school A, made by its member of staff.
         "approvals:filter_record": Rule(
             "action", action=Action.RECORD_ICT_ACTIONS, obj="blocked_content_request", methods=("POST",)

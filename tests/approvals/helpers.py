@@ -220,7 +220,8 @@ def approval_sweep_objects(personas) -> dict[str, tuple[dict, object]]:
     """School A's records the access sweep reaches approvals' pages through (see tests/access)."""
     a = personas.a
     account = official_account(a, handle="@school_a_sweep")
-    # Drafted by school A's marketing officer: only a marketing officer of school A may see it.
+    # Asked for by school A's marketing officer: only a marketing officer of school A may see it, and
+    # school A's headteacher, who decides it in the requester's place.
     post = post_request(a, account, media=[png()])
     media = PostMedia.objects.get(post__request=post)
     blocked = approve_blocked(a, blocked_request(a))

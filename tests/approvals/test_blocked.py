@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.roles import Role
-from approvals import services
+from approvals import selectors, services
 from approvals.models import ApprovalReminder, State
 from approvals.selectors import filtering_review_csv, filtering_review_rows
 from approvals.services.blocked import (
@@ -161,3 +161,27 @@ def test_a_csv_cell_is_never_a_formula(personas):
 
     assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert safe_cell("https://example.com") == "https://example.com"
+
+
+def test_the_ict_technician_marks_the_site_sensitive_with_their_assessment(personas):
+    a = personas.a
+    request = blocked_request(a, sensitive=False)
+    ict = signed_in_client(a[Role.ICT_TECHNICIAN])
+    page = ict.get(f"/approvals/requests/{request.pk}/").content.decode()
+    assert "The site is in a category blocked to keep pupils safe" in page
+    response = ict.post(
+        f"/approvals/requests/{request.pk}/decide/",
+        {"version": 1, "decision": "ict_assess", "sensitive_category": "on", "comment": "A gambling site."},
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.state == State.ICT_ASSESSED and request.blocked_content.sensitive_category
+    # Now the Designated Safeguarding Lead must agree before the headteacher may approve.
+    assert [s.name for s in selectors.available_steps(a[Role.HEADTEACHER], request)] == []
+    assert [s.name for s in selectors.available_steps(a[Role.DSL], request)] == ["dsl_agree"]
+    # The headteacher's form does not offer the category; only the ICT technician records it.
+    head = signed_in_client(a[Role.HEADTEACHER])
+    head_page = head.get(f"/approvals/requests/{request.pk}/").content.decode()
+    assert "The site is in a category blocked to keep pupils safe" not in head_page
+    with pytest.raises(PermissionDenied):
+        services.blocked_sensitive_set(user=a[Role.HEADTEACHER], request=request, sensitive=False)

@@ -46,7 +46,7 @@ def test_a_second_run_changes_nothing():
     seed()
     first = counts()
     seed()
-    assert first["ApprovalRequest"] == 7 * len(SCHOOLS)
+    assert first["ApprovalRequest"] == 9 * len(SCHOOLS)
     assert counts() == first
 
 
@@ -71,7 +71,8 @@ def test_deciders_find_work_waiting_in_their_inboxes():
         school = School.objects.get(urn=spec.urn)
         head_inbox = decision_inbox(user=login("headteacher", spec))
         assert {r.school_id for r in head_inbox} == {school.pk}
-        assert sorted(r.type for r in head_inbox) == ["connection", "site_creation"]
+        # The marketing officer's own post and a connection changed after approval wait here too.
+        assert sorted(r.type for r in head_inbox) == ["connection", "connection", "post", "site_creation"]
         assert [r.type for r in decision_inbox(user=login("marketing-officer", spec))] == ["post"]
         assert [r.type for r in director_inbox if r.school_id == school.pk] == ["branding"]
         returned = ApprovalRequest.objects.get(school=school, state=State.RETURNED)
@@ -81,7 +82,7 @@ def test_deciders_find_work_waiting_in_their_inboxes():
 def test_each_post_names_its_pupils_by_first_name_only():
     seed()
     for spec in SCHOOLS:
-        post = ApprovalRequest.objects.get(school__urn=spec.urn, type="post").post
+        post = ApprovalRequest.objects.get(requester=login("staff1", spec), type="post").post
         pupils = list(post.pupils.all())
         assert len(pupils) == 2
         assert all(name_in_text(p.first_name, post.text) for p in pupils)
@@ -101,3 +102,23 @@ def test_blocked_content_access_is_open_now():
         assert detail.access_starts <= timezone.now() < detail.access_ends
         assert detail.access_status == "Access open"
         assert detail.filter_applied_by == login("ict-technician", spec)
+
+
+def test_the_marketing_officers_own_post_waits_for_the_headteacher():
+    seed()
+    for spec in SCHOOLS:
+        head, officer = login("headteacher", spec), login("marketing-officer", spec)
+        post = ApprovalRequest.objects.get(requester=officer, type="post")
+        assert post.state == State.SUBMITTED
+        assert post in decision_inbox(user=head)
+        assert post not in decision_inbox(user=officer)
+        assert Notification.objects.filter(user=head, link__contains=str(post.pk), read_at=None).exists()
+
+
+def test_a_connection_changed_after_approval_keeps_its_approved_version():
+    seed()
+    for spec in SCHOOLS:
+        request = ApprovalRequest.objects.get(requester=login("staff1", spec), type="connection")
+        assert request.state == State.SUBMITTED and request.version == 2
+        assert [v.number for v in request.versions.all()] == [1, 2]
+        assert [r.version for r in request.signed_records.all()] == [1]

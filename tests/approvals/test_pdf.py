@@ -63,9 +63,10 @@ def test_an_approved_site_creation_form_names_every_approver(personas):
 def test_a_blocked_content_record_carries_the_assessment_and_decision(personas):
     a = personas.a
     request = approve_blocked(a, blocked_request(a))
-    text = pdf_text(
-        signed_in_client(a[Role.ICT_TECHNICIAN]).get(f"/approvals/requests/{request.pk}/pdf/").content
-    )
+    # An approved request's PDF is the signed record kept when it was approved (a stored file).
+    response = signed_in_client(a[Role.ICT_TECHNICIAN]).get(f"/approvals/requests/{request.pk}/pdf/")
+    assert response.streaming
+    text = pdf_text(b"".join(response.streaming_content))
     assert "Blocked content access request form" in text
     assert "https://www.youtube.com/watch?v=abc123" in text
     assert a[Role.ICT_TECHNICIAN].full_name in text and a[Role.HEADTEACHER].full_name in text

@@ -85,7 +85,7 @@ def test_a_pupil_without_consent_blocks_approval_with_the_reason(school, client_
     assert "No consent" in page and "Refused by" in page
     response = client.post(
         f"/approvals/requests/{request.pk}/decide/",
-        {"decision": "marketing_approve", "criteria": [c for c, _ in _criteria()]},
+        {"version": 1, "decision": "marketing_approve", "criteria": [c for c, _ in _criteria()]},
     )
     assert response.status_code == 200
     assert "Ben Whitlock has no consent for school social media" in response.content.decode()
@@ -188,10 +188,11 @@ def test_withdrawn_consent_turns_approved_posts_into_takedowns(school, django_ca
 
     # The marketing officer records the takedown from the post's page.
     client = signed_in_client(a[Role.MARKETING_OFFICER])
-    assert (
-        "Consent withdrawn for Amira Okafor"
-        in client.get(f"/approvals/requests/{request.pk}/").content.decode()
-    )
+    page = client.get(f"/approvals/requests/{request.pk}/").content.decode()
+    assert "Consent withdrawn for Amira Okafor" in page
+    # An approved post whose consent went says to take it down, not that it cannot be approved yet.
+    assert "Take this post down" in page and "cannot be approved yet" not in page
+    assert "cannot be approved yet" in client.get(f"/approvals/requests/{pending.pk}/").content.decode()
     client.post(f"/approvals/takedowns/{task.pk}/done/", {"note": "Post deleted from Instagram."})
     task.refresh_from_db()
     assert task.done_by == a[Role.MARKETING_OFFICER] and task.note == "Post deleted from Instagram."

@@ -151,32 +151,40 @@ def test_deciding_through_the_page(personas, client_for):
     request = site_request(a)
     decide = f"/approvals/requests/{request.pk}/decide/"
     assert client_for(a[Role.MARKETING_OFFICER]).get(decide).status_code == 405
-    assert client_for(b[Role.HEADTEACHER]).post(decide, {"decision": "head_approve"}).status_code == 404
-    assert client_for(a[Role.DSL]).post(decide, {"decision": "marketing_approve"}).status_code == 403
+    assert (
+        client_for(b[Role.HEADTEACHER]).post(decide, {"version": 1, "decision": "head_approve"}).status_code
+        == 404
+    )
+    assert (
+        client_for(a[Role.DSL]).post(decide, {"version": 1, "decision": "marketing_approve"}).status_code
+        == 403
+    )
 
     # The requester is told they cannot decide their own request.
-    response = client_for(a[Role.STAFF]).post(decide, {"decision": "marketing_approve"})
+    response = client_for(a[Role.STAFF]).post(decide, {"version": 1, "decision": "marketing_approve"})
     assert "You cannot decide your own request." in response.content.decode()
 
     response = client_for(a[Role.MARKETING_OFFICER]).post(
-        decide, {"decision": "marketing_approve", "comment": "Fine"}
+        decide, {"version": 1, "decision": "marketing_approve", "comment": "Fine"}
     )
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.state == State.MARKETING_APPROVED
 
     # The marketing officer may not take the headteacher's step: refused, saying whose it is.
-    response = client_for(a[Role.MARKETING_OFFICER]).post(decide, {"decision": "head_approve"})
+    response = client_for(a[Role.MARKETING_OFFICER]).post(decide, {"version": 1, "decision": "head_approve"})
     assert response.status_code == 403
     assert "Only the headteacher can take the step" in response.content.decode()
 
     # Returning needs a reason, shown next to the comment box.
-    response = client_for(a[Role.HEADTEACHER]).post(decide, {"decision": "return", "comment": ""})
+    response = client_for(a[Role.HEADTEACHER]).post(
+        decide, {"version": 1, "decision": "return", "comment": ""}
+    )
     assert re.search(
         r'id="id_comment_error".*?Enter the reasons for your decision', response.content.decode(), re.S
     )
 
-    response = client_for(a[Role.HEADTEACHER]).post(decide, {"decision": "head_approve"})
+    response = client_for(a[Role.HEADTEACHER]).post(decide, {"version": 1, "decision": "head_approve"})
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.state == State.APPROVED
@@ -305,8 +313,9 @@ def test_the_inbox_and_lists_take_the_same_queries_whatever_their_size(personas,
     # Every page: session, user, TOTP device, school grants, memberships (for the navigation) and
     # the unread count: 6 queries. Then each page's own, nothing per row:
     client = client_for(mo)
-    # Inbox: the waiting requests with school, requester and form; the requests decided lately (none).
-    assert_constant_queries(client, "/approvals/inbox/", grow, expected=8)
+    # Inbox: the waiting requests with school, requester and form; the requesters' grants (whether
+    # someone decides in place of a requester); the requests decided lately (none).
+    assert_constant_queries(client, "/approvals/inbox/", grow, expected=9)
     # Requests: the count for the pager; the page with school and requester.
     assert_constant_queries(client, "/approvals/requests/", grow, expected=8)
     # Register: the count for the pager; the page with school and moderator.
