@@ -534,16 +534,6 @@ def directors_of_marketing_of(school_id) -> QuerySet:
     return holders_of_role(Role.DIRECTOR_OF_MARKETING, school_id)
 
 
-def ceos_of(school_id) -> QuerySet:
-    """The chief executive officer of the school's trust."""
-    return holders_of_role(Role.CEO, school_id)
-
-
-def chairs_of(school_id) -> QuerySet:
-    """The chair of trustees of the school's trust."""
-    return holders_of_role(Role.CHAIR_OF_TRUSTEES, school_id)
-
-
 # Who decides a request in place of the person who normally would, when that person made it: the
 # next decider the policies name (the headteacher for the marketing officer; the CEO or the chair
 # of trustees for the headteacher), so that nobody's own request waits for themselves.
