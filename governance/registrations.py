@@ -6,7 +6,7 @@ from __future__ import annotations
 from accounts import access
 from accounts.roles import Action
 from core import registries
-from governance import breaches, policies
+from governance import breaches, demo, policies
 
 
 def _signed_in(user) -> bool:
@@ -51,6 +51,9 @@ def register() -> None:
         )
     )
     registries.register_navigation("governance", NAVIGATION)
+    registries.demo_records.register(
+        registries.DemoRecords(key="governance", seed=demo.seed_demo_records, order=90)
+    )
     registries.deadline_counts.register(
         registries.DeadlineCount(
             key="policy_reviews",
