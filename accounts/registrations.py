@@ -4,6 +4,7 @@ retention of pupil records and its subject access section."""
 from __future__ import annotations
 
 from accounts import access
+from accounts.erasure import pupil_record_erase
 from accounts.mis_import import runs
 from accounts.models import ParentLink, Pupil
 from accounts.roles import Action
@@ -80,6 +81,8 @@ def register() -> None:
             default_years=25,
             due=pupil_records_due,
             models=(ParentLink,),
+            erase=pupil_record_erase,
+            erase_pupil=lambda pupil: pupil_record_erase(str(pupil.pk)),
             order=40,
         )
     )

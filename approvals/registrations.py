@@ -10,6 +10,7 @@ from accounts.roles import Action
 from approvals import demo, figures
 from approvals.models import ApprovalRequest, ConnectionRequest, PostRequest, PostTakedownTask, RequestType
 from approvals.models.choices import PostPurpose
+from approvals.services.erasure import approval_request_erase, approvals_erase_pupil
 from core import registries
 from core.calendar import reached_by, years_after
 
@@ -203,6 +204,8 @@ def register() -> None:
             default_years=6,
             due=requests_due,
             models=(PostRequest, ConnectionRequest, PostTakedownTask),
+            erase=approval_request_erase,
+            erase_pupil=approvals_erase_pupil,
             order=30,
         )
     )

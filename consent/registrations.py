@@ -9,6 +9,12 @@ from accounts import access
 from accounts.roles import Action
 from consent import demo, figures
 from consent.models import ConsentAnswer, ConsentState, Event, WithdrawalFollowUp
+from consent.services.erasure import (
+    consent_answer_erase,
+    consent_erase_pupil,
+    event_briefing_erase,
+    event_erase_pupil,
+)
 from core import registries
 from core.calendar import reached_by, years_after
 
@@ -201,6 +207,8 @@ def register() -> None:
             default_years=3,
             due=consent_due,
             models=(ConsentAnswer, ConsentState, WithdrawalFollowUp),
+            erase=consent_answer_erase,
+            erase_pupil=consent_erase_pupil,
             order=20,
         )
     )
@@ -212,6 +220,8 @@ def register() -> None:
             default_years=3,
             due=events_due,
             models=(Event,),
+            erase=event_briefing_erase,
+            erase_pupil=event_erase_pupil,
             order=21,
         )
     )

@@ -114,7 +114,14 @@ class RetentionType:
     ``due(trust, years, today)`` lists the records of the trust whose period has ended;
     ``naming(user)`` returns a queryset of the ids (as text) of records that name the user, whose
     reviews another officer decides (None when the type names no one). ``models`` are the models
-    whose rows about a pupil the type governs (see SubjectAccessSection)."""
+    whose rows about a pupil the type governs (see SubjectAccessSection).
+
+    ``erase(object_id)`` carries out an erase decision on one listed record: its personal data is
+    removed or irreversibly anonymised, in its own rows, the rows that hang from it and the audit
+    entries about them, and its files are deleted from storage. It returns how many rows of each
+    kind it changed ({"incidents.incident": 1, ...}), never what they held: that is the erasure
+    certificate's content. ``erase_pupil(pupil)`` does the same, on the pupil's request, for what
+    the type holds about one pupil (the records about them, or their place in a shared record)."""
 
     key: str
     label: str
@@ -122,6 +129,8 @@ class RetentionType:
     default_years: int
     due: Callable[[Any, int, date], list[Due]]
     models: tuple[type, ...]
+    erase: Callable[[str], dict[str, int]] | None = None
+    erase_pupil: Callable[[Any], dict[str, int]] | None = None
     naming: Callable[[Any], Any] = lambda user: None
     order: int = 100
 

@@ -1,4 +1,7 @@
+from datetime import datetime, time, timedelta
+
 from django import forms
+from django.utils import timezone
 
 from core.models import AuditEntry
 from governance.models import TrainingSession
@@ -92,3 +95,101 @@ class AttendanceForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attendees"].queryset = people
+
+
+def _moment(day, at):
+    """A date and time typed on a UK clock, as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, at or time(0, 0)))
+
+
+class BreachForm(forms.Form):
+    """A personal-data breach, as the data protection officer records it and then updates it."""
+
+    school = forms.ModelChoiceField(label="School", queryset=None)
+    what_happened = forms.CharField(
+        label="What happened", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+    data_involved = forms.CharField(
+        label="What personal data was involved",
+        help_text="The kinds of data and whose (pupils, parents, staff), not the data itself.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    people_affected = forms.IntegerField(
+        label="Roughly how many people are affected (optional)", required=False, min_value=0
+    )
+    found_on = forms.DateField(label="Date it was found", widget=forms.DateInput(attrs={"type": "date"}))
+    found_time = forms.TimeField(
+        label="Time it was found",
+        help_text="For example 14:30",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    who_was_told = forms.CharField(
+        label="Who was told, and when (optional)",
+        help_text="The people affected, the trust, the police, the platform.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    ico_told_on = forms.DateField(
+        label="Date the ICO was told (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    ico_told_time = forms.TimeField(
+        label="Time the ICO was told (optional)",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    ico_reference = forms.CharField(label="The ICO's reference (optional)", required=False, max_length=60)
+    ico_not_told_reason = forms.CharField(
+        label="Why the ICO was not told (optional)",
+        help_text="For example: unlikely to result in a risk to anyone's rights and freedoms, and why.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    actions_taken = forms.CharField(
+        label="What has been done to contain it and stop it happening again (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        if len(schools) == 1:
+            self.fields["school"].empty_label = None
+
+    def clean(self):
+        data = super().clean()
+        now = timezone.now()
+        if data.get("found_on") and data.get("found_time"):
+            data["found_at"] = _moment(data["found_on"], data["found_time"])
+            if data["found_at"] > now + timedelta(minutes=5):
+                self.add_error("found_on", "The date and time it was found must be in the past.")
+        data["ico_told_at"] = None
+        if data.get("ico_told_on"):
+            data["ico_told_at"] = _moment(data["ico_told_on"], data.get("ico_told_time"))
+            if data["ico_told_at"] > now + timedelta(minutes=5):
+                self.add_error("ico_told_on", "The date the ICO was told must be in the past.")
+            if data.get("ico_not_told_reason"):
+                self.add_error(
+                    "ico_not_told_reason",
+                    "Either give the date the ICO was told or why it was not told, not both.",
+                )
+        return data
+
+    def breach_fields(self) -> dict:
+        """What the services take: the form's answers with the dates and times put together."""
+        data = self.cleaned_data
+        names = ("what_happened", "data_involved", "people_affected", "who_was_told", "ico_reference")
+        out = {name: data.get(name) for name in names}
+        out.update(
+            found_at=data["found_at"],
+            ico_told_at=data["ico_told_at"],
+            ico_not_told_reason=data.get("ico_not_told_reason", ""),
+            actions_taken=data.get("actions_taken", ""),
+        )
+        return out

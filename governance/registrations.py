@@ -6,7 +6,7 @@ from __future__ import annotations
 from accounts import access
 from accounts.roles import Action
 from core import registries
-from governance import policies
+from governance import breaches, demo, policies
 
 
 def _signed_in(user) -> bool:
@@ -34,6 +34,7 @@ NAVIGATION = (
         230,
     ),
     ("retention", "Retention", "governance:retention", access.anyone_who(Action.MANAGE_RETENTION), 240),
+    ("breaches", "Breach log", "governance:breach_list", access.anyone_who(Action.MANAGE_RETENTION), 245),
 )
 
 
@@ -50,12 +51,23 @@ def register() -> None:
         )
     )
     registries.register_navigation("governance", NAVIGATION)
+    registries.demo_records.register(
+        registries.DemoRecords(key="governance", seed=demo.seed_demo_records, order=90)
+    )
     registries.deadline_counts.register(
         registries.DeadlineCount(
             key="policy_reviews",
             label="Policies past their review date",
             overdue=policies.overdue_policy_reviews,
             order=70,
+        )
+    )
+    registries.deadline_counts.register(
+        registries.DeadlineCount(
+            key="breaches",
+            label="Personal-data breaches past the ICO's 72 hours with no decision recorded",
+            overdue=breaches.overdue_breaches,
+            order=80,
         )
     )
     registries.register_navigation(

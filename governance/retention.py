@@ -1,12 +1,13 @@
 """Retention: the trust's schedule per record type, and the job that LISTS records whose period
-has ended for the data protection officer to review. Nothing is deleted here: erasure is a decision
-a person takes, recorded on the review."""
+has ended for the data protection officer to review. The job erases nothing: erasure is a decision
+a person takes, recorded on the review and carried out at once (governance.erasure)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from accounts.roles import Action
 from core import registries
 from core.audit import audit_record
 from core.models import AuditEntry
+from governance.erasure import retention_review_erase
 from governance.models import RetentionReview, RetentionRule
 
 
@@ -80,13 +82,21 @@ def reviews_for(user) -> QuerySet[RetentionReview]:
     )
 
 
+@transaction.atomic
 def retention_review_decide(*, user: User, review: RetentionReview, outcome: str) -> RetentionReview:
-    """Record the officer's decision on a listed record (keep for longer, or erase)."""
+    """Record the officer's decision on a listed record (keep for longer, or erase, which is
+    carried out with it)."""
     if not access.can(user, Action.MANAGE_RETENTION, review):
+        raise PermissionDenied
+    review = RetentionReview.objects.select_for_update().get(pk=review.pk)
+    if review.outcome == RetentionReview.Outcome.ERASE:
+        # Erased already: there is nothing left to keep or to erase again.
         raise PermissionDenied
     review.outcome = RetentionReview.Outcome(outcome)
     review.decided_by = user
     review.decided_at = timezone.now()
     review.save(update_fields=["outcome", "decided_by", "decided_at"])
     audit_record(verb=AuditEntry.Verb.UPDATE, obj=review, actor=user, changes={"outcome": outcome})
+    if review.outcome == RetentionReview.Outcome.ERASE:
+        retention_review_erase(user=user, review=review)
     return review

@@ -3,6 +3,7 @@ and retention reviews."""
 
 from celery import shared_task
 
+from governance.breaches import breach_deadline_sweep
 from governance.policies import (
     acknowledgement_reminder_sweep,
     acknowledgement_requests_send,
@@ -47,3 +48,9 @@ def remind_training_due() -> int:
 def list_retention_reviews() -> int:
     """List records whose retention period has ended, for review (never deletes)."""
     return retention_review_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def chase_breach_deadlines() -> int:
+    """Remind the data protection officers of breaches nearing or past the ICO's 72 hours."""
+    return breach_deadline_sweep()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance.views import dashboards, data_protection, inbox, policies, training
+from governance.views import breaches, dashboards, data_protection, inbox, policies, training
 
 app_name = "governance"
 
@@ -32,9 +32,13 @@ urlpatterns = [
         data_protection.retention_decide,
         name="retention_decide",
     ),
+    path("data-protection/breaches/", breaches.breach_list, name="breach_list"),
+    path("data-protection/breaches/new/", breaches.breach_new, name="breach_new"),
+    path("data-protection/breaches/<uuid:breach_id>/", breaches.breach_detail, name="breach_detail"),
     path(
         "data-protection/pupils/<uuid:pupil_id>/", data_protection.subject_access_page, name="subject_access"
     ),
+    path("data-protection/pupils/<uuid:pupil_id>/erase/", data_protection.pupil_erase, name="pupil_erase"),
     path(
         "data-protection/pupils/<uuid:pupil_id>/pass-on/",
         data_protection.subject_access_refer,

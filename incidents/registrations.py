@@ -19,6 +19,7 @@ from incidents.models import (
     Takedown,
     TakedownStep,
 )
+from incidents.services.erasure import incident_erase, incidents_erase_pupil
 
 
 def _when(value) -> str | None:
@@ -134,6 +135,25 @@ def safeguarding_due(trust, years: int, today) -> list[registries.Due]:
     ]
 
 
+def unnamed_due(trust, years: int, today) -> list[registries.Due]:
+    """Incidents naming no pupil (about a member of staff, the school's accounts, or someone
+    described) reported more than ``years`` years ago."""
+    incidents = (
+        Incident.objects.filter(school__trust=trust, reported_at__date__lte=reached_by(today, years))
+        .exclude(people__pupil__isnull=False)
+        .values("pk", "reference", "school_id", "reported_at")
+    )
+    return [
+        registries.Due(
+            school_id=row["school_id"],
+            object_id=str(row["pk"]),
+            label=f"Incident {row['reference']}",
+            review_due=years_after(timezone.localtime(row["reported_at"]).date(), years),
+        )
+        for row in incidents
+    ]
+
+
 def incidents_naming(user):
     """The ids, as text, of the incidents that name the user."""
     return (
@@ -218,8 +238,23 @@ def register() -> None:
             default_years=25,
             due=safeguarding_due,
             models=(IncidentPerson,),
+            erase=incident_erase,
+            erase_pupil=incidents_erase_pupil,
             naming=incidents_naming,
             order=10,
+        )
+    )
+    registries.retention_types.register(
+        registries.RetentionType(
+            key="incidents_unnamed",
+            label="Incidents naming no pupil",
+            basis="recorded",
+            default_years=6,
+            due=unnamed_due,
+            models=(),
+            erase=incident_erase,
+            naming=incidents_naming,
+            order=11,
         )
     )
     registries.subject_access_sections.register(

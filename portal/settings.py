@@ -304,6 +304,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "approvals.tasks.remind_account_reviews",
         "schedule": crontab(hour=8, minute=0),
     },
+    "governance-chase-breach-deadlines": {
+        "task": "governance.tasks.chase_breach_deadlines",
+        "schedule": timedelta(minutes=15),
+    },
     "governance-remind-policy-reviews": {
         "task": "governance.tasks.remind_policy_reviews",
         "schedule": crontab(hour=8, minute=10),

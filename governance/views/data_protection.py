@@ -12,13 +12,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.models import Pupil, Trust
 from accounts.roles import Action
-from governance import retention, subject_access
+from governance import erasure, retention, subject_access
 from governance.models import RetentionReview, record_type_choices
 
 
 class RetentionRuleForm(forms.Form):
     record_type = forms.ChoiceField(choices=record_type_choices, widget=forms.HiddenInput)
     years = forms.IntegerField(label="Years before review", min_value=1, max_value=100)
+
+
+class ErasureForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I have checked the request is valid and no exemption applies (for example, a safeguarding "
+        "record the trust must keep). Erasing cannot be undone."
+    )
 
 
 class ReviewDecisionForm(forms.Form):
@@ -81,6 +88,8 @@ def _page(request, pupil: Pupil, *, conflicted: bool, status: int = 200):
         # The chief executive reaches this page from a notification, not the pupil directory.
         "back_to_pupil": access.can(request.user, Action.VIEW_PUPIL_DIRECTORY, pupil),
         "conflicted": conflicted,
+        "may_erase": access.can(request.user, Action.MANAGE_RETENTION, pupil),
+        "erasure_form": ErasureForm(),
     }
     if conflicted:
         context["instead"] = subject_access.officers_instead(user=request.user, pupil=pupil)
@@ -93,6 +102,27 @@ def _page(request, pupil: Pupil, *, conflicted: bool, status: int = 200):
 def subject_access_page(request, pupil_id):
     pupil = _pupil(request, pupil_id)
     return _page(request, pupil, conflicted=subject_access.is_conflicted(user=request.user, pupil=pupil))
+
+
+@login_required
+@access.require(Action.MANAGE_RETENTION)
+@require_POST
+def pupil_erase(request, pupil_id):
+    pupil = access.get_object_for(
+        request.user, Pupil.objects.select_related("school"), Action.MANAGE_RETENTION, pk=pupil_id
+    )
+    if not ErasureForm(request.POST).is_valid():
+        messages.error(request, "Confirm you have checked the request before erasing.")
+        return redirect("governance:subject_access", pupil_id=pupil.pk)
+    try:
+        erasure.pupil_erase(user=request.user, pupil=pupil)
+    except erasure.ErasureConflict:
+        messages.error(request, "Records about this pupil name you: another officer must make the erasure.")
+        return redirect("governance:subject_access", pupil_id=pupil.pk)
+    messages.success(
+        request, "The pupil's data has been erased. The erasure certificate is in the audit log."
+    )
+    return redirect("governance:retention")
 
 
 @login_required

@@ -421,6 +421,20 @@ RULES.update(
             redirects_to="governance:retention",
         ),
         "governance:subject_access": Rule("action", action=Action.EXPORT_SUBJECT_ACCESS, obj="pupil"),
+        # The sweep posts no confirmation: the page sends the officer back, and nothing is erased.
+        "governance:pupil_erase": Rule(
+            "action",
+            action=Action.MANAGE_RETENTION,
+            obj="pupil",
+            methods=("POST",),
+            redirects_to="governance:subject_access",
+        ),
+        "governance:breach_list": Rule("action", action=Action.MANAGE_RETENTION),
+        "governance:breach_new": Rule("action", action=Action.MANAGE_RETENTION, methods=("GET", "POST")),
+        # An empty form is shown again with its errors (200); school A's breach.
+        "governance:breach_detail": Rule(
+            "action", action=Action.MANAGE_RETENTION, obj="breach", methods=("GET", "POST")
+        ),
         "governance:subject_access_refer": Rule(
             "action",
             action=Action.EXPORT_SUBJECT_ACCESS,

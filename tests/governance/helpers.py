@@ -1,13 +1,14 @@
 """Governance records for tests: a published policy of school A, and a trustees' report."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.test import TestCase
+from django.utils import timezone
 
 from accounts.roles import Role
 from governance import policies
-from governance.models import RetentionReview, TrainingSession, TrusteeReport
+from governance.models import Breach, RetentionReview, TrainingSession, TrusteeReport
 
 
 def published_policy(personas, *, school=None, title="Social media policy"):
@@ -57,7 +58,18 @@ def governance_sweep_objects(personas) -> dict:
         object_label="Consent answer (2019/20, website)",
         review_due=date(2023, 1, 1),
     )
+    found = timezone.now() - timedelta(hours=5)
+    breach = Breach.objects.create(
+        school=personas.a.school,
+        reference="BR-SWEEP",
+        what_happened="A class list was emailed to the wrong parent.",
+        data_involved="Names and classes of one class's pupils",
+        found_at=found,
+        ico_due_at=Breach.due_for(found),
+        recorded_by=personas[Role.DATA_PROTECTION_OFFICER],
+    )
     return {
+        "breach": ({"breach_id": breach.pk}, None),
         "retention_review": ({"review_id": review.pk}, None),
         "training_session": ({"session_id": session.pk}, None),
         "policy": ({"policy_id": policy.pk}, None),

@@ -24,6 +24,7 @@ from accounts.roles import Role
 from consent.models import ConsentAnswer, Purpose
 from consent.services import consent_erase
 from core.audit import audit_record
+from core.erasure import erase_append_only_rows
 from core.models import AuditEntry
 from governance.db_roles import RoleRefused, grant_app_role
 from incidents.models import Incident
@@ -205,6 +206,29 @@ def test_the_application_role_erases_consent_on_request(app_role, personas, reco
         erased = consent_erase(by=personas[Role.DATA_PROTECTION_OFFICER], pupil=pupil)
     assert erased == 1
     assert not ConsentAnswer.objects.filter(pupil=pupil).exists()
+
+
+def test_the_application_role_erases_audit_entries_only_through_the_narrow_path(app_role, records):
+    """No UPDATE on the audit log, even with the erasure setting raised by hand; the owner's
+    function blanks the personal columns of the entries it is given, and nothing else."""
+    entry = AuditEntry.objects.get(pk=records["governance_auditentry"])
+    with acting_as(app_role):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('portal.erasure', 'on', true)")
+        refused(
+            "UPDATE governance_auditentry SET object_repr = 'x' WHERE id = %s",
+            [entry.pk],
+            match=REFUSED_BY_PRIVILEGES,
+        )
+        assert erase_append_only_rows(kind="audit_entry", ids=[entry.pk]) == 1
+    erased = AuditEntry.objects.get(pk=entry.pk)
+    assert erased.object_repr == "(erased)" and erased.changes == {}
+    assert (erased.actor_id, erased.verb, erased.object_id, erased.at) == (
+        entry.actor_id,
+        entry.verb,
+        entry.object_id,
+        entry.at,
+    )
 
 
 def test_a_table_a_later_migration_makes_is_the_application_s_too(app_role):

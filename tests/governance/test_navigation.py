@@ -56,7 +56,16 @@ def test_every_registered_entry_names_a_page():
         ),
         (
             "trust:data_protection_officer",
-            ["Home", "Pupils", "Audit log", "Inbox", "Dashboard", "Trustees' reports", "Retention"],
+            [
+                "Home",
+                "Pupils",
+                "Audit log",
+                "Inbox",
+                "Dashboard",
+                "Trustees' reports",
+                "Retention",
+                "Breach log",
+            ],
         ),
     ],
 )

@@ -112,6 +112,12 @@ def test_every_model_that_refers_to_a_pupil_has_a_retention_type():
     assert not missing, f"No retention type governs {missing}: register one in the app's ready()"
 
 
+def test_every_retention_type_carries_out_an_erase_decision():
+    """An erase decision on any listed record is carried out, not only recorded."""
+    missing = sorted(kind.key for kind in registries.retention_types if kind.erase is None)
+    assert not missing, f"These retention types cannot erase a record: {missing}"
+
+
 def test_each_kind_of_record_is_listed_for_review_when_its_period_ends(personas):
     """Every registered retention type lists a record of its kind once its period has ended, and
     only then: a record made today is due in exactly the registered number of years."""
@@ -124,6 +130,8 @@ def test_each_kind_of_record_is_listed_for_review_when_its_period_ends(personas)
     account = official_account(a, posters=[a[Role.STAFF]])
     post_request(a, account, requester=a[Role.STAFF], pupils=[pupil])
     _concern(personas, kind=Kind.CYBERBULLYING_PUPIL, named=a[Role.STAFF], pupil=pupil, takedown=False)
+    # About a member of staff only: kept and reviewed like every other record.
+    _concern(personas, kind=Kind.CYBERBULLYING_PUPIL, named=a[Role.STAFF], takedown=False)
     director = personas[Role.DIRECTOR_OF_MARKETING]
     event = event_create(
         by=director,
@@ -139,7 +147,14 @@ def test_each_kind_of_record_is_listed_for_review_when_its_period_ends(personas)
     today = timezone.localdate()
     assert retention.retention_review_sweep(today=today) == 0
     kinds = {kind.key: kind for kind in registries.retention_types}
-    assert set(kinds) == {"safeguarding", "consent", "event_briefings", "approval_records", "pupil_records"}
+    assert set(kinds) == {
+        "safeguarding",
+        "incidents_unnamed",
+        "consent",
+        "event_briefings",
+        "approval_records",
+        "pupil_records",
+    }
 
     def due_on(kind):
         return years_after(

@@ -55,6 +55,7 @@ def test_overdue_deadlines_are_counted_per_kind_and_per_school(personas):
         "account_reviews": 0,
         "imports": 0,
         "policy_reviews": 0,
+        "breaches": 0,
     }
     assert status_now().overdue_total == 4
 
@@ -129,8 +130,9 @@ def test_a_stall_is_told_to_the_trust_administrators_once(personas):
 def test_the_figures_take_the_same_queries_whatever_the_data(personas, django_assert_num_queries):
     def queries():
         # 1 heartbeats; 1 each for takedowns, first responses, decisions, access endings, account
-        # reviews, imports and policy reviews (the policy scope is a subquery); 1 the outbox.
-        with django_assert_num_queries(9):
+        # reviews, imports, policy reviews (the policy scope is a subquery) and breaches past the
+        # ICO's 72 hours; 1 the outbox.
+        with django_assert_num_queries(10):
             status_now(school_ids=[personas.a.school.pk])
 
     queries()
