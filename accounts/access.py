@@ -582,6 +582,11 @@ def _school_trust_id(school_id):
     return School.objects.filter(pk=school_id).values_list("trust_id", flat=True).first()
 
 
+def data_protection_officers_of(school_id) -> QuerySet:
+    """The data protection officer(s) of the school's trust."""
+    return holders_of_role(Role.DATA_PROTECTION_OFFICER, school_id)
+
+
 def trust_administrators() -> QuerySet:
     """The active trust administrators of every trust on this portal (told when the deadline
     sweep, which serves every trust, has stalled)."""

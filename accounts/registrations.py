@@ -83,6 +83,7 @@ def register() -> None:
             models=(ParentLink,),
             erase=pupil_record_erase,
             erase_pupil=lambda pupil: pupil_record_erase(str(pupil.pk)),
+            identity=True,
             order=40,
         )
     )

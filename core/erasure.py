@@ -31,6 +31,7 @@ ERASABLE: dict[str, tuple[str, str]] = {
     "takedown_step": ("incidents_takedownstep", f"note = '{ERASED}', reference = '', data = '{{}}'"),
     "evidence": ("incidents_evidence", f"original_name = '{ERASED}', source_url = ''"),
     "approval_step": ("approvals_approvalstep", f"comment = '{ERASED}'"),
+    "request_version": ("approvals_requestversion", f"title = '{ERASED}', rows = '[]'"),
 }
 
 

@@ -121,7 +121,12 @@ class RetentionType:
     entries about them, and its files are deleted from storage. It returns how many rows of each
     kind it changed ({"incidents.incident": 1, ...}), never what they held: that is the erasure
     certificate's content. ``erase_pupil(pupil)`` does the same, on the pupil's request, for what
-    the type holds about one pupil (the records about them, or their place in a shared record)."""
+    the type holds about one pupil (the records about them, or their place in a shared record).
+
+    ``kept_on_request`` says why the law requires the records to be kept until their period ends,
+    whoever asks: a person's request does not erase them (UK GDPR Article 17(3)(b)); the
+    retention schedule does, when their period is over. ``identity`` marks the type holding the
+    person's own record, kept as long as such records name them."""
 
     key: str
     label: str
@@ -131,6 +136,10 @@ class RetentionType:
     models: tuple[type, ...]
     erase: Callable[[str], dict[str, int]] | None = None
     erase_pupil: Callable[[Any], dict[str, int]] | None = None
+    kept_on_request: str = ""
+    # The person's own record (name, date of birth): kept with records that must be kept naming
+    # them, so that what is kept still says whom it is about.
+    identity: bool = False
     naming: Callable[[Any], Any] = lambda user: None
     order: int = 100
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import School, User
-from accounts.roles import Action, Role
+from accounts.roles import Action
 from core import once
 from core.audit import audit_record
 from core.dates import long_datetime
@@ -108,7 +108,7 @@ def breach_deadline_sweep(*, now: datetime | None = None) -> int:
                 subject = f"Breach {breach.reference}: the 72 hours to tell the ICO have passed"
             else:
                 subject = f"Breach {breach.reference}: tell the ICO by {long_datetime(breach.ico_due_at)}"
-            for officer in access.holders_of_role(Role.DATA_PROTECTION_OFFICER, breach.school_id):
+            for officer in access.data_protection_officers_of(breach.school_id):
                 notify(
                     user=officer,
                     subject=subject,

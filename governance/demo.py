@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from accounts.models import Pupil, School
-from accounts.roles import Role
 from core import registries
 from core.models import AuditEntry
 from governance import breaches, erasure, retention
@@ -17,7 +16,7 @@ from governance.models import Breach, RetentionReview
 
 def seed_demo_records(data) -> None:
     """A breach and an erasure certificate in every demo school, once."""
-    officer = data.login(Role.DATA_PROTECTION_OFFICER)
+    officer = data.data_protection_officer()
     for school in data.schools.values():
         if not Breach.objects.filter(school=school).exists():
             _seed_breach(officer, school)

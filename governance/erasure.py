@@ -31,7 +31,22 @@ class ErasureConflict(Exception):
     """The records to erase name the officer who asked for the erasure."""
 
 
-def _certificate(*, user: User, school_id, rule: str, kinds: list[str], counts: Counter) -> AuditEntry:
+def _holds_about(kind, pupil: Pupil) -> bool:
+    """Does a record type hold any row about the pupil (through its models' links to pupils)?"""
+    for model in kind.models:
+        links = [
+            field.name
+            for field in model._meta.get_fields()
+            if (field.many_to_one or field.many_to_many) and field.related_model is Pupil
+        ]
+        if any(model.objects.filter(**{link: pupil}).exists() for link in links):
+            return True
+    return False
+
+
+def _certificate(
+    *, user: User, school_id, rule: str, kinds: list[str], counts: Counter, kept: list[str] | None = None
+) -> AuditEntry:
     rows = {key: value for key, value in sorted(counts.items()) if key != "files"}
     return audit_record(
         verb=AuditEntry.Verb.DELETE,
@@ -44,6 +59,7 @@ def _certificate(*, user: User, school_id, rule: str, kinds: list[str], counts: 
             "rule": rule,
             "rows": rows,
             "files deleted": counts.get("files", 0),
+            **({"kept": kept} if kept else {}),
         },
     )
 
@@ -85,12 +101,24 @@ def pupil_erase(*, user: User, pupil: Pupil) -> AuditEntry:
     if subject_access.is_conflicted(user=user, pupil=pupil):
         raise ErasureConflict
     counts: Counter = Counter()
-    kinds = []
+    kinds, kept = [], []
+    # Records the law requires to be kept (safeguarding) stay, whoever asks, and so does the
+    # pupil's own record while they name the pupil: both are erased by the retention schedule.
+    must_keep = [
+        kind for kind in registries.retention_types if kind.kept_on_request and _holds_about(kind, pupil)
+    ]
+    for kind in must_keep:
+        kept.append(f"{kind.label}: {kind.kept_on_request}")
     for kind in registries.retention_types:
-        if kind.erase_pupil is None:
+        if kind.erase_pupil is None or kind.kept_on_request:
+            continue
+        if kind.identity and must_keep:
+            kept.append(f"{kind.label}: kept while the records above name the pupil.")
             continue
         erased = kind.erase_pupil(pupil)
         counts.update(erased)
         if any(erased.values()):
             kinds.append(kind.label)
-    return _certificate(user=user, school_id=pupil.school_id, rule=ON_REQUEST, kinds=kinds, counts=counts)
+    return _certificate(
+        user=user, school_id=pupil.school_id, rule=ON_REQUEST, kinds=kinds, counts=counts, kept=kept
+    )

@@ -240,6 +240,11 @@ def register() -> None:
             models=(IncidentPerson,),
             erase=incident_erase,
             erase_pupil=incidents_erase_pupil,
+            kept_on_request=(
+                "Child protection and safeguarding records are kept until the pupil is 25 "
+                "(Keeping Children Safe in Education): a request does not erase them; the "
+                "retention schedule does when their period ends."
+            ),
             naming=incidents_naming,
             order=10,
         )

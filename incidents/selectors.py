@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import Pupil
 from accounts.roles import Action
+from core.erasure import ERASED
 from incidents.models import (
     Evidence,
     Incident,
@@ -92,13 +93,14 @@ def takedown_for_handler(*, user, takedown_id) -> Takedown:
 
 
 def evidence_for(*, user, incident_id, evidence_id) -> Evidence:
-    """A file of a case, to its handlers, or to the reporter who uploaded it (404 otherwise)."""
+    """A file of a case, to its handlers, or to the reporter who uploaded it (404 otherwise, and for
+    a file erased under the retention schedule or a person's request)."""
     incident = Incident.objects.visible_to(user).filter(pk=incident_id).first()
     if incident is not None:
         evidence = Evidence.objects.filter(incident=incident)
     else:
         evidence = Evidence.objects.filter(incident_id=incident_id, incident__reporter=user, uploaded_by=user)
-    return _one(evidence.select_related("incident"), pk=evidence_id)
+    return _one(evidence.exclude(original_name=ERASED).select_related("incident"), pk=evidence_id)
 
 
 def platform_for(*, platform_id) -> Platform:

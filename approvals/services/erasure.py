@@ -20,6 +20,8 @@ from approvals.models import (
     PostMedia,
     PostRequest,
     PostTakedownTask,
+    RequestVersion,
+    SignedRecord,
 )
 from core.erasure import ERASED, delete_files, erase_append_only_rows, erase_audit_entries
 
@@ -29,13 +31,15 @@ def approval_request_erase(object_id: str) -> dict[str, int]:
     """Erase the personal data of one post or connection request; returns rows per model."""
     request = ApprovalRequest.objects.select_for_update().get(pk=object_id)
     media = list(PostMedia.objects.filter(post_id=request.pk))
+    # The signed records are PDFs of what was approved, the personal data with them.
+    signed = list(SignedRecord.objects.filter(request=request))
     posts = PostRequest.objects.filter(pk=request.pk)
     counts = {
         "approvals.postrequest": posts.update(text=ERASED),
         "approvals.postrequest_pupils": PostRequest.pupils.through.objects.filter(
             postrequest_id=request.pk
         ).delete()[0],
-        "files": delete_files(media),
+        "files": delete_files(media) + delete_files(signed),
         "approvals.postmedia": PostMedia.objects.filter(post_id=request.pk).update(original_name=ERASED),
         "approvals.connectionrequest": ConnectionRequest.objects.filter(pk=request.pk).update(
             profile=ERASED, reason=ERASED
@@ -44,6 +48,10 @@ def approval_request_erase(object_id: str) -> dict[str, int]:
         "approvals.approvalstep": erase_append_only_rows(
             kind="approval_step",
             ids=ApprovalStep.objects.filter(request=request).values_list("pk", flat=True),
+        ),
+        "approvals.requestversion": erase_append_only_rows(
+            kind="request_version",
+            ids=RequestVersion.objects.filter(request=request).values_list("pk", flat=True),
         ),
     }
     audit = 0

@@ -52,6 +52,9 @@ BEGIN
     WHEN 'approval_step' THEN
       UPDATE approvals_approvalstep SET comment = '(erased)'
         WHERE id::text = ANY(ids);
+    WHEN 'request_version' THEN
+      UPDATE approvals_requestversion SET title = '(erased)', rows = '[]'::jsonb
+        WHERE id::text = ANY(ids);
     ELSE
       RAISE EXCEPTION 'no erasure is declared for %', kind;
   END CASE;
@@ -71,7 +74,7 @@ $$ LANGUAGE plpgsql;
 """
 
 SQLITE_CREATE = [
-    "CREATE TABLE portal_erasure_in_progress (id INTEGER PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS portal_erasure_in_progress (id INTEGER PRIMARY KEY)",
     "DROP TRIGGER IF EXISTS governance_auditentry_refuse_update",
     """
     CREATE TRIGGER governance_auditentry_refuse_update BEFORE UPDATE ON governance_auditentry

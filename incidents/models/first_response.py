@@ -17,7 +17,7 @@ class FirstResponseNotice(SentOnce):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="first_response_notices")
     handler_action = models.CharField(max_length=40)
-    level = models.CharField(max_length=30)  # "reminder", then the post told: "deputy_dsl", "headteacher", …
+    level = models.CharField(max_length=30)  # "reminder", then the post told: "deputy", "head", …
 
     class Meta:
         constraints = [

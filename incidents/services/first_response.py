@@ -37,15 +37,16 @@ log = logging.getLogger(__name__)
 REMINDER = "reminder"
 
 # Who is told at each rung after the reminder, by the handler's action: the next post up first.
+# The keys name posts of the ladder (POSTS below), not roles: accounts.access answers who holds them.
 CHAINS: dict[str, tuple[str, ...]] = {
-    Action.TRIAGE_INCIDENTS: ("deputy_dsl", "headteacher", "trust_safeguarding_lead"),
+    Action.TRIAGE_INCIDENTS: ("deputy", "head", "trust_lead"),
     # Content seen on a school device may be a safeguarding matter: the safeguarding team first.
-    Action.RECORD_ICT_ACTIONS: ("dsl", "headteacher", "trust_safeguarding_lead"),
-    Action.MODERATE_ACCOUNTS: ("director_of_marketing", "headteacher", "trust_safeguarding_lead"),
-    Action.HANDLE_MEDIA_ENQUIRIES: ("headteacher", "ceo", "trust_safeguarding_lead"),
+    Action.RECORD_ICT_ACTIONS: ("safeguarding_team", "head", "trust_lead"),
+    Action.MODERATE_ACCOUNTS: ("marketing_director", "head", "trust_lead"),
+    Action.HANDLE_MEDIA_ENQUIRIES: ("head", "chief_executive", "trust_lead"),
     # The headteacher or the chair handles these: above them is the chief executive (004 §2, §6).
-    Action.HANDLE_STAFF_CONDUCT: ("ceo", "trust_safeguarding_lead"),
-    Action.HANDLE_HEADTEACHER_CONDUCT: ("ceo", "trust_safeguarding_lead"),
+    Action.HANDLE_STAFF_CONDUCT: ("chief_executive", "trust_lead"),
+    Action.HANDLE_HEADTEACHER_CONDUCT: ("chief_executive", "trust_lead"),
 }
 
 
@@ -54,20 +55,20 @@ def _safeguarding_team(school_id) -> QuerySet:
 
 
 POSTS: dict[str, tuple[str, Callable[[object], QuerySet]]] = {
-    "deputy_dsl": ("the deputy Designated Safeguarding Lead", access.deputy_dsls_of),
-    "dsl": ("the Designated Safeguarding Lead", _safeguarding_team),
-    "headteacher": ("the headteacher", access.headteachers_of),
-    "trust_safeguarding_lead": ("the trust safeguarding lead", access.trust_safeguarding_leads_of),
-    "director_of_marketing": (
+    "deputy": ("the deputy Designated Safeguarding Lead", access.deputy_dsls_of),
+    "safeguarding_team": ("the Designated Safeguarding Lead", _safeguarding_team),
+    "head": ("the headteacher", access.headteachers_of),
+    "trust_lead": ("the trust safeguarding lead", access.trust_safeguarding_leads_of),
+    "marketing_director": (
         "the director of marketing and communications",
         access.directors_of_marketing_of,
     ),
-    "ceo": ("the chief executive", access.ceos_of),
+    "chief_executive": ("the chief executive", access.ceos_of),
 }
 
 # A post nobody (un-named) holds passes its rung to another: a school without a deputy DSL, or
 # whose deputy is named in the report, has its DSL told.
-FALLBACK = {"deputy_dsl": access.designated_safeguarding_leads_of}
+FALLBACK = {"deputy": access.designated_safeguarding_leads_of}
 
 # Immediate risk: every rung inside the hour, a quarter of an hour apart.
 IMMEDIATE_OFFSETS = (timedelta(minutes=-45), timedelta(minutes=-30), timedelta(minutes=-15), timedelta(0))

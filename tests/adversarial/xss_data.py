@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import ImportRun, TrustSignOn
 from accounts.roles import Role
 from approvals.models import ApprovalStep
+from approvals.services import request_edit
 from consent.models import CollectionSchedule, ConsentAnswer, Event, Purpose
 from consent.services import collection_schedule_set
 from core.models import AuditEntry
@@ -91,6 +92,8 @@ def build_records(personas, capture_on_commit) -> Records:
         platform=Platform.objects.get(name="Instagram"),
     )
     site, branding, connection = site_request(a), branding_request(a), connection_request(a)
+    # Changed once: the case page shows what the first version said (RequestVersion's text).
+    request_edit(user=site.requester, request=site, detail=site.detail, title=site.title)
     described = incident_services.incident_report(
         reporter=a[Role.STAFF],
         school=a.school,

@@ -121,31 +121,68 @@ def test_after_erasure_no_text_column_holds_the_pupils_name_email_or_birthday(
     personas, named_everywhere, django_capture_on_commit_callbacks
 ):
     pupil, files = named_everywhere["pupil"], named_everywhere["files"]
+    evidence_file, post_file = files
     assert _found(_traces())  # the search finds them before
     assert all(default_storage.exists(name) for name in files)
     dpo = personas[Role.DATA_PROTECTION_OFFICER]
 
+    # The pupil's request: everything is erased but the safeguarding record (kept until they are
+    # 25, whoever asks) and their own record, which that record still needs to say whom it is about.
     with django_capture_on_commit_callbacks(execute=True):
         certificate = erasure.pupil_erase(user=dpo, pupil=pupil)
 
-    assert _found(_traces()) == []
-    assert not any(default_storage.exists(name) for name in files)
-    pupil.refresh_from_db()
-    assert pupil.date_of_birth != BORN and not pupil.is_active and not pupil.user.is_active
     assert not ConsentAnswer.objects.filter(pupil=pupil).exists()
-    # The incident still happened; what it said about whom is gone.
+    assert not default_storage.exists(post_file) and default_storage.exists(evidence_file)
     incident = Incident.objects.get(pk=named_everywhere["incident"].pk)
-    assert incident.reference and not incident.people.filter(pupil__isnull=False).exists()
-    assert Evidence.objects.filter(incident=incident).count() == 1
-
-    # The certificate: what, how many, by whom, under which rule, and none of the erased data.
+    assert FIRST in incident.description and incident.people.filter(pupil=pupil).exists()
+    pupil.refresh_from_db()
+    assert pupil.first_name == FIRST and pupil.date_of_birth == BORN
     assert certificate.actor == dpo and certificate.verb == AuditEntry.Verb.DELETE
     assert certificate.changes["rule"] == erasure.ON_REQUEST
-    assert certificate.changes["rows"]["incidents.incident"] == 1
     assert certificate.changes["rows"]["consent.consentanswer"] == len(Purpose.values)
-    assert certificate.changes["files deleted"] == 2
-    assert "Safeguarding records (incidents naming a pupil)" in certificate.changes["record types"]
-    assert AuditEntry.objects.filter(object_type=erasure.CERTIFICATE).count() == 1
+    assert certificate.changes["files deleted"] == 1
+    assert "incidents.incident" not in certificate.changes["rows"]
+    kept = " ".join(certificate.changes["kept"])
+    assert "Safeguarding records (incidents naming a pupil)" in kept and "Keeping Children Safe" in kept
+    assert FIRST not in str(certificate.changes) and LAST not in str(certificate.changes)
+
+    # Years later the pupil has left and the safeguarding record's period is over: the retention
+    # schedule lists both records and the officer's erase decisions carry them out.
+    Pupil.objects.filter(pk=pupil.pk).update(is_active=False)
+    retention.retention_review_sweep(today=date(BORN.year + 26, BORN.month, BORN.day))
+    reviews = RetentionReview.objects.filter(object_id__in=[str(incident.pk), str(pupil.pk)])
+    assert reviews.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        for review in reviews:
+            retention.retention_review_decide(user=dpo, review=review, outcome="erase")
+
+    assert _found(_traces()) == []
+    assert not any(default_storage.exists(name) for name in files)
+    incident.refresh_from_db()
+    # The incident still happened; what it said about whom is gone.
+    assert incident.reference and FIRST not in incident.description
+    assert Evidence.objects.filter(incident=incident).count() == 1
+    assert AuditEntry.objects.filter(object_type=erasure.CERTIFICATE).count() == 3
+
+
+def test_a_request_erases_everything_where_no_record_must_be_kept(
+    personas, django_capture_on_commit_callbacks
+):
+    a = personas.a
+    pupil = a.child
+    consent_record(
+        by=a[Role.PARENT],
+        pupil=pupil,
+        academic_year=current_academic_year(),
+        answers={purpose: Answer("given") for purpose in Purpose.values},
+    )
+    named = pupil.full_name
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = erasure.pupil_erase(user=personas[Role.DATA_PROTECTION_OFFICER], pupil=pupil)
+    pupil.refresh_from_db()
+    assert not pupil.is_active and pupil.first_name == "Erased" and pupil.full_name != named
+    assert "kept" not in certificate.changes
+    assert not ConsentAnswer.objects.filter(pupil=pupil).exists()
 
 
 def test_a_retention_erase_decision_is_carried_out_with_a_certificate(

@@ -32,7 +32,7 @@ def test_every_demo_school_has_an_overdue_report_the_ladder_is_chasing():
         assert overdue.count() == 1, spec.name
         incident = overdue.get()
         levels = set(FirstResponseNotice.objects.filter(incident=incident).values_list("level", flat=True))
-        assert levels == {"reminder", "deputy_dsl"}
+        assert levels == {"reminder", "deputy"}
         assert (
             IncidentEvent.objects.filter(incident=incident, type=IncidentEvent.Type.ESCALATION).count() == 2
         )

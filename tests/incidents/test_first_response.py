@@ -71,7 +71,7 @@ def test_an_unopened_report_climbs_the_ladder_one_rung_at_a_time(personas):
 
     # Nothing more to send, however late.
     assert first_response_sweep(now=due + 100 * HOUR) == 0
-    assert ladder_events(incident) == ["reminder", "deputy_dsl", "headteacher", "trust_safeguarding_lead"]
+    assert ladder_events(incident) == ["reminder", "deputy", "head", "trust_lead"]
     assert FirstResponseNotice.objects.filter(incident=incident).count() == 4
     assert len(told(head, incident)) == 1
     assert len(told(dsl, incident)) == 1
@@ -84,7 +84,7 @@ def test_a_sweep_that_ran_late_tells_every_post_it_missed_once(personas):
     assert first_response_sweep(now=incident.respond_by + 13 * HOUR) == 0
     assert len(told(a[Role.DEPUTY_DSL], incident)) == 2  # a handler reminded, and the deputy's rung
     assert len(told(a[Role.HEADTEACHER], incident)) == 1
-    assert ladder_events(incident) == ["reminder", "deputy_dsl", "headteacher"]
+    assert ladder_events(incident) == ["reminder", "deputy", "head"]
 
 
 def test_an_answered_report_is_not_chased(personas):
@@ -134,7 +134,7 @@ def test_immediate_risk_is_chased_within_the_hour(personas):
         f"URGENT: Unanswered report {incident.reference}: no first response after 46 minutes"
     ]
     assert first_response_sweep(now=start + timedelta(minutes=61)) == 1
-    assert ladder_events(incident) == ["reminder", "deputy_dsl", "headteacher", "trust_safeguarding_lead"]
+    assert ladder_events(incident) == ["reminder", "deputy", "head", "trust_lead"]
 
 
 def test_people_named_in_the_report_are_never_told(personas):
@@ -145,7 +145,7 @@ def test_people_named_in_the_report_are_never_told(personas):
     incident = report(a[Role.STAFF], a.school, kind=Kind.SAFEGUARDING, people=[witness])
     assert incident.handler_action == Action.TRIAGE_INCIDENTS
     first_response_sweep(now=incident.respond_by + 30 * HOUR)
-    assert ladder_events(incident) == ["reminder", "deputy_dsl", "headteacher", "trust_safeguarding_lead"]
+    assert ladder_events(incident) == ["reminder", "deputy", "head", "trust_lead"]
     assert told(deputy, incident) == []
     assert len(told(a[Role.DSL], incident)) == 2  # the reminder, and the deputy's rung in their place
 
@@ -153,13 +153,13 @@ def test_people_named_in_the_report_are_never_told(personas):
     about_head = report(a[Role.STAFF], a.school, kind=Kind.STAFF_CONDUCT, people=[staff_named(head)])
     assert about_head.handler_action == Action.HANDLE_HEADTEACHER_CONDUCT
     first_response_sweep(now=about_head.respond_by + 30 * HOUR)
-    assert ladder_events(about_head) == ["reminder", "ceo", "trust_safeguarding_lead"]
+    assert ladder_events(about_head) == ["reminder", "chief_executive", "trust_lead"]
     assert Notification.objects.filter(user=head, subject__contains=about_head.reference).count() == 0
     assert len(told(personas[Role.CHAIR_OF_TRUSTEES], about_head)) == 1
     ceo_notice = Notification.objects.get(user=personas[Role.CEO], subject__contains=about_head.reference)
     # The chief executive may not open a concern about the headteacher: told the reference, no link.
     assert ceo_notice.link == ""
-    event = IncidentEvent.objects.get(incident=about_head, data__level="ceo")
+    event = IncidentEvent.objects.get(incident=about_head, data__level="chief_executive")
     assert str(head.pk) not in event.data["told"]
 
 

@@ -79,7 +79,7 @@ def test_an_unopened_report_escalates_once_per_rung_on_a_real_worker(personas, c
         .order_by("id")
         .values_list("data__level", flat=True)
     )
-    assert levels == ["reminder", "deputy_dsl", "headteacher", "trust_safeguarding_lead"]
+    assert levels == ["reminder", "deputy", "head", "trust_lead"]
     assert FirstResponseNotice.objects.filter(incident=incident).count() == 4
     assert len(chased(head, incident)) == 1
     # Every email went out through the outbox, none of them to anyone twice for one rung.

@@ -101,7 +101,7 @@ def test_naming_the_headteacher_after_reporting_re_routes_to_the_chair_and_hides
             "level", flat=True
         )
     )
-    assert levels == {"reminder", "ceo"}
+    assert levels == {"reminder", "chief_executive"}
     # (They were told of the report when it was theirs, before the headteacher was named.)
     after = Notification.objects.filter(user=head, subject__contains=incident.reference)
     assert list(after.values_list("subject", flat=True)) == [

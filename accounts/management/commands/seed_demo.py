@@ -182,6 +182,9 @@ class DemoData:
     def trust_administrator(self) -> User:
         return self.login(Role.TRUST_ADMINISTRATOR)
 
+    def data_protection_officer(self) -> User:
+        return self.login(Role.DATA_PROTECTION_OFFICER)
+
 
 # --- planning: the people of each school, decided before anything is saved -------------------
 
