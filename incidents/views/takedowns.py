@@ -1,4 +1,5 @@
-"""The steps of a takedown (001 §16.3–16.6): each posts to its own URL and calls one service."""
+"""The steps of a takedown (001 §16.3–16.6): each posts to its own URL and calls one service, which
+refuses a step of the ladder that is not on offer (incidents.workflows.TAKEDOWN_LADDER)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from incidents import selectors, services
-from incidents.views.case import TAKEDOWN_FORMS, render_case, takedown_prefix
+from incidents.views.case import render_case
 from incidents.views.common import apply_errors
+from incidents.views.ladder import TAKEDOWN_FORMS, takedown_prefix
 
 
 def _step(request, takedown_id, step: str, call: Callable, done: str):
@@ -101,6 +103,20 @@ def report_police(request, takedown_id):
             note=d["note"],
         ),
         "Report to the police recorded.",
+    )
+
+
+@login_required
+@require_POST
+def report_ceop(request, takedown_id):
+    return _step(
+        request,
+        takedown_id,
+        "ceop",
+        lambda t, d: services.takedown_report_ceop(
+            user=request.user, takedown=t, reference=d["reference"], note=d["note"]
+        ),
+        "Report to CEOP recorded.",
     )
 
 

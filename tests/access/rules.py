@@ -198,6 +198,15 @@ RULES.update(
             subject_excluded=True,
             redirects_to="incidents:detail",
         ),
+        # Every field of the CEOP step is optional: the sweep's empty post is recorded.
+        "incidents:takedown_ceop": Rule(
+            "action",
+            action=Action.TRIAGE_INCIDENTS,
+            obj="takedown",
+            methods=("POST",),
+            subject_excluded=True,
+            redirects_to="incidents:detail",
+        ),
         "incidents:takedown_support": TAKEDOWN_STEP,
         "incidents:takedown_withdraw": TAKEDOWN_STEP,
         "incidents:chronology": Rule("action", action=Action.VIEW_SAFEGUARDING_RECORDS, obj="pupil"),
