@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.management.commands.seed_demo import SCHOOLS
+from accounts.models import School
 from accounts.roles import Role
 from core.models import AuditEntry
 from incidents import services, workflows
-from incidents.models import IncidentEvent, Kind, Status, TakedownStep
+from incidents.models import IncidentEvent, Kind, Status, Takedown, TakedownStep
 from tests.incidents.helpers import report
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +230,18 @@ def test_closing_from_the_case_page_asks_why_while_a_takedown_is_open(personas, 
     takedown.incident.refresh_from_db()
     assert takedown.incident.status == Status.CLOSED
     assert timezone.now() >= takedown.incident.closed_at
+
+
+def test_every_demo_school_has_a_takedown_part_way_up_the_ladder():
+    # As make run seeds it: the demo refuses a database whose settings have DEBUG off.
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", "--json", stdout=StringIO())
+    for spec in SCHOOLS:
+        school = School.objects.get(urn=spec.urn)
+        climbing = [
+            t
+            for t in Takedown.objects.filter(school=school, closed_at__isnull=True)
+            if t.steps.filter(type=St.ESCALATED_RHC).exists()
+        ]
+        assert len(climbing) == 1, spec.urn
+        assert "isp" in _offered(climbing[0]) and "host" not in _offered(climbing[0])
