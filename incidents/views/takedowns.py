@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from incidents import selectors, services
+from incidents import selectors, services, workflows
 from incidents.views.case import render_case
 from incidents.views.common import apply_errors
 from incidents.views.ladder import TAKEDOWN_FORMS, takedown_prefix
@@ -25,6 +25,11 @@ def _step(request, takedown_id, step: str, call: Callable, done: str):
     if form.is_valid():
         try:
             call(takedown, form.cleaned_data)
+        except workflows.IllegalTransition as exc:
+            # A step already taken, or not yet on offer, has no form on the page to show the error
+            # beside: the case page says why, above the ladder as it now stands.
+            messages.error(request, " ".join(exc.messages))
+            return redirect("incidents:detail", incident_id=takedown.incident_id)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
