@@ -45,6 +45,8 @@ class SchoolFigures:
     name: str
     school_id: object = None
     open_incidents: int = 0
+    # Takedowns whose 24 hours have an outcome (removed, or past the deadline), and those removed
+    # in time: one still inside its window is neither a hit nor a miss.
     takedowns: int = 0
     takedowns_in_time: int = 0
     waiting: dict = field(default_factory=lambda: {key: 0 for key, _ in AGE_BANDS})

@@ -42,6 +42,43 @@ def seed_demo_records(data) -> None:
         if Incident.objects.filter(school=school).exists():
             continue
         _seed_school(data, school, rng)
+        _seed_takedown_ladder(data, school, rng)
+
+
+def _seed_takedown_ladder(data, school: School, rng: random.Random) -> None:
+    """A takedown part-way up the ladder: the host asked, then Report Harmful Content, support
+    offered; the internet service provider is what the case page offers next."""
+    dsl = data.dsl(school)
+    pupils = sorted(data.pupils.get(school.urn, []), key=lambda p: (-p.year_group, p.last_name))
+    incident = services.incident_report(
+        reporter=data.staff_member(school),
+        school=school,
+        kind=Kind.CYBERBULLYING_PUPIL,
+        seen_at=timezone.now() - timedelta(hours=2),
+        platform=_platform("TikTok"),
+        urls=["https://www.tiktok.com/@demo-account/video/1"],
+        description="A video mocking a pupil has been reposted by an anonymous account; the pupil "
+        "has asked for it to come down.",
+        nature=["bullying"],
+        people=[_pupil_named(pupils[0])] if pupils else [],
+    )
+    services.incident_set_severity(user=dsl, incident=incident, severity=Severity.HIGH)
+    takedown = services.takedown_open(
+        user=dsl, incident=incident, content_url="https://www.tiktok.com/@demo-account/video/1", host="TikTok"
+    )
+    services.takedown_request_removal(
+        user=dsl, takedown=takedown, host="TikTok", reference=f"TT-{rng.randrange(10**6, 10**7)}"
+    )
+    services.takedown_escalate(
+        user=dsl,
+        takedown=takedown,
+        route="report_harmful_content",
+        reference=f"RHC-{rng.randrange(10**4, 10**5)}",
+        note="TikTok declined to remove it; the case was sent to Report Harmful Content.",
+    )
+    services.takedown_offer_support(
+        user=dsl, takedown=takedown, note="Met the pupil and their parent; a weekly check-in was agreed."
+    )
 
 
 def _seed_school(data, school: School, rng: random.Random) -> None:

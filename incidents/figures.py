@@ -1,5 +1,6 @@
 """The incidents app's dashboard figures (core.registries.dashboard_figures): open incidents by
-kind and severity, and takedowns by month with those done inside their deadline.
+kind and severity, and takedowns by month with those done inside their deadline (counting only
+takedowns whose 24 hours have an outcome: one still inside its window is not yet a miss).
 
 Each is one query grouped by school, whatever the number of schools. Counted for a viewer, the
 incidents naming them are left out (``access.without_subjects``), as their queue leaves them out,
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import CharField, Count, F, Q, QuerySet
+from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
@@ -69,20 +70,31 @@ def open_incident_counts(*, school_ids, viewer, today: date) -> FigureCounts:
     return FigureCounts(by_school=dict(by_school), chart=chart, columns=severities)
 
 
+def _decided(now: datetime) -> Q:
+    """Takedowns whose 24 hours have an outcome: removed (whenever), or past the deadline without
+    having been closed as no longer needed in time. One still inside its window is neither a hit
+    nor a miss, and nor is one withdrawn before its deadline (the host amended the content, say)."""
+    withdrawn_in_time = Q(status=Takedown.Status.WITHDRAWN, closed_at__lte=F("deadline"))
+    return Q(removed_at__isnull=False) | (Q(deadline__lte=now) & ~withdrawn_in_time)
+
+
+# Removed by the deadline: the figure's hits.
+IN_TIME = Q(removed_at__isnull=False, removed_at__lte=F("deadline"))
+
+
 def takedown_counts(*, school_ids, viewer, today: date) -> FigureCounts:
-    """Takedowns opened in the trend's months, and those done inside their deadline, by school;
-    the chart: every month of the trend, oldest first (``month``, ``takedowns``, ``in_time``)."""
+    """Takedowns opened in the trend's months whose 24 hours have an outcome (``takedowns``) and
+    those of them removed by their deadline (``takedowns_in_time``), by school; the chart: every
+    month of the trend, oldest first (``month``, ``takedowns``, ``in_time``)."""
     tz = timezone.get_current_timezone()
     by_school: dict = defaultdict(lambda: {"takedowns": 0, "takedowns_in_time": 0})
     trend: dict[date, list[int]] = {}
     for row in (
         _seen(Takedown.objects.filter(school_id__in=school_ids, opened_at__gte=_since(today)), viewer)
+        .filter(_decided(timezone.now()))
         .annotate(month=TruncMonth("opened_at", tzinfo=tz))
         .values("school_id", "month")
-        .annotate(
-            n=Count("id"),
-            in_time=Count("id", filter=Q(removed_at__isnull=False, removed_at__lte=F("deadline"))),
-        )
+        .annotate(n=Count("id"), in_time=Count("id", filter=IN_TIME))
         .order_by()
     ):
         by_school[row["school_id"]]["takedowns"] += row["n"]
@@ -112,14 +124,17 @@ def counted_incidents(*, school_ids, today: date) -> dict[str, dict]:
         .values_list("pk", "school_id", "kind", "severity")
     ):
         counted[str(pk)] = {"school": str(school_id), "open": [kind, severity], "takedowns": []}
-    for incident_id, school_id, month, removed_at, deadline in (
+    # The same takedowns as takedown_counts, by the same conditions.
+    for incident_id, school_id, month, in_time in (
         Takedown.objects.filter(school_id__in=school_ids, opened_at__gte=_since(today))
-        .annotate(month=TruncMonth("opened_at", tzinfo=tz))
-        .values_list("incident_id", "school_id", "month", "removed_at", "deadline")
+        .filter(_decided(timezone.now()))
+        .annotate(
+            month=TruncMonth("opened_at", tzinfo=tz), in_time=ExpressionWrapper(IN_TIME, BooleanField())
+        )
+        .values_list("incident_id", "school_id", "month", "in_time")
     ):
         row = counted.setdefault(str(incident_id), {"school": str(school_id), "open": None, "takedowns": []})
-        in_time = removed_at is not None and removed_at <= deadline
-        row["takedowns"].append([_month_of(month).isoformat(), in_time])
+        row["takedowns"].append([_month_of(month).isoformat(), bool(in_time)])
     return counted
 
 

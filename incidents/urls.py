@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("takedowns/<uuid:takedown_id>/escalated/", takedowns.escalate, name="takedown_escalate"),
     path("takedowns/<uuid:takedown_id>/police/", takedowns.report_police, name="takedown_police"),
+    path("takedowns/<uuid:takedown_id>/ceop/", takedowns.report_ceop, name="takedown_ceop"),
     path("takedowns/<uuid:takedown_id>/support/", takedowns.offer_support, name="takedown_support"),
     path("takedowns/<uuid:takedown_id>/no-longer-needed/", takedowns.withdraw, name="takedown_withdraw"),
     path("pupils/<uuid:pupil_id>/chronology/", records.chronology, name="chronology"),

@@ -23,6 +23,7 @@ from incidents.forms.case import (
 )
 from incidents.forms.records import InspectionPackForm, ModerationForm, PlatformForm, QueueFilterForm
 from incidents.forms.report import ReportForm
+from incidents.forms.takedowns import ReferenceStepForm
 
 __all__ = [
     "ActionForm",
@@ -42,6 +43,7 @@ __all__ = [
     "PoliceForm",
     "QueueFilterForm",
     "ReferForm",
+    "ReferenceStepForm",
     "ReopenForm",
     "ReportForm",
     "RequestRemovalForm",

@@ -146,6 +146,12 @@ class CloseForm(forms.Form):
     decision = _text("Decision", "Enter the decision", rows=2)
     reasons = _text("Reasons for the decision", "Enter the reasons for the decision", rows=2)
     outcome = _text("Outcome", "Enter the outcome", rows=2)
+    open_takedowns_reason = _text(
+        "If a takedown is still open, why close the case now?",
+        required=False,
+        rows=2,
+        help_text="Needed only while one of the case's takedowns is open.",
+    )
 
 
 class ReopenForm(forms.Form):

@@ -80,7 +80,10 @@ class TakedownStep(AppendOnlyModel):
         ESCALATED_HELPLINE = "escalated_helpline", "Escalated to the Professionals Online Safety Helpline"
         ESCALATED_RHC = "escalated_rhc", "Escalated to Report Harmful Content"
         ESCALATED_ISP = "escalated_isp", "Escalated to the internet service provider"
+        # Recorded before the police and CEOP were separate steps of the ladder.
         POLICE_REPORTED = "police_reported", "Reported to the police or CEOP"
+        REPORTED_POLICE = "reported_police", "Reported to the police"
+        REPORTED_CEOP = "reported_ceop", "Reported to CEOP"
         SUPPORT_OFFERED = "support_offered", "Support offered"
         WITHDRAWN = "withdrawn", "No longer needed"
 

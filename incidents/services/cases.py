@@ -14,7 +14,7 @@ from core.audit import audit_record
 from core.models import AuditEntry
 from core.notifications import notify
 from incidents import workflows
-from incidents.models import Incident, IncidentEvent, IncidentPerson, Severity, Status
+from incidents.models import Incident, IncidentEvent, IncidentPerson, Severity, Status, Takedown
 from incidents.services import routing
 from incidents.services.common import (
     case_link,
@@ -164,13 +164,36 @@ def incident_link_staff(*, user: User, incident: Incident, staff_member: User, r
 
 @transaction.atomic
 def incident_close(
-    *, user: User, incident: Incident, summary: str, decision: str, reasons: str, outcome: str
+    *,
+    user: User,
+    incident: Incident,
+    summary: str,
+    decision: str,
+    reasons: str,
+    outcome: str,
+    open_takedowns_reason: str = "",
 ) -> Incident:
-    """Close the case with what was decided, why, and the outcome (KCSIE record keeping)."""
+    """Close the case with what was decided, why, and the outcome (KCSIE record keeping); with a
+    takedown still open, only with the reason it is closed all the same."""
     require_handler(user, incident)
     incident = incident_locked(incident)
     if not incident.is_open:
         raise ValidationError("This incident is already closed.")
+    # Locked with the incident, so a takedown cannot be opened or finished while this decides.
+    open_takedowns = [
+        str(pk)
+        for pk in Takedown.objects.select_for_update()
+        .filter(incident=incident, closed_at__isnull=True)
+        .values_list("pk", flat=True)
+    ]
+    open_takedowns_reason = open_takedowns_reason.strip()
+    if open_takedowns and not open_takedowns_reason:
+        raise ValidationError(
+            {
+                "open_takedowns_reason": "A takedown of this case is still open: enter why the case is "
+                "being closed before the content has been removed, or finish the takedown first."
+            }
+        )
     errors = {
         name: f"Enter the {label}."
         for name, label, value in (
@@ -194,7 +217,19 @@ def incident_close(
         outcome=outcome.strip(),
         reporter_sees=True,
     )
-    audit_record(verb=AuditEntry.Verb.UPDATE, obj=incident, changes={"status": ["open", "closed"]})
+    changes = {"status": ["open", "closed"]}
+    if open_takedowns:
+        # Its own entry, kept from the reporter like the rest of the takedowns.
+        event_add(
+            incident,
+            Ev.TAKEDOWN,
+            user,
+            f"Case closed with a takedown still open: {open_takedowns_reason}",
+            takedowns=open_takedowns,
+            open_takedowns_reason=open_takedowns_reason,
+        )
+        changes["open_takedowns_reason"] = ["", open_takedowns_reason]
+    audit_record(verb=AuditEntry.Verb.UPDATE, obj=incident, changes=changes)
     return incident
 
 

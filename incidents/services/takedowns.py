@@ -1,10 +1,10 @@
 """Takedowns (001 §16.3–16.6): getting content removed within 24 hours of the report, each step
 recorded on the takedown and the incident's timeline. The status moves only through
-incidents.workflows; the escalation ladder is incidents.services.escalation."""
+incidents.workflows, which also declares the ladder of steps (host, helpline or Report Harmful
+Content, ISP, police, CEOP, support): a step the ladder does not offer is refused here, whoever
+posts it. The reminders chasing the deadline are incidents.services.escalation."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,7 +16,7 @@ from incidents.models import Incident, IncidentEvent, Kind, Takedown, TakedownSt
 from incidents.services.common import event_add, require_handler, takedown_locked
 
 Ev = IncidentEvent.Type
-TAKEDOWN_WINDOW = timedelta(hours=24)
+TAKEDOWN_WINDOW = workflows.TAKEDOWN_WINDOW
 St = TakedownStep.Type
 
 
@@ -60,6 +60,13 @@ def _takedown_step(
     return step
 
 
+def _rung_step(user: User, takedown: Takedown, type_: str, **kwargs):
+    """A step of the ladder: only the handler, and only once the ladder offers it."""
+    require_handler(user, takedown.incident)
+    workflows.takedown_require_on_offer(takedown, type_)
+    return _takedown_step(user, takedown, type_, **kwargs)
+
+
 @transaction.atomic
 def takedown_request_removal(
     *, user: User, takedown: Takedown, host: str, reference: str = "", note: str = ""
@@ -68,7 +75,7 @@ def takedown_request_removal(
     takedown = takedown_locked(takedown)
     if not host.strip():
         raise ValidationError({"host": "Enter who hosts the content (for example the platform)."})
-    _takedown_step(user, takedown, St.REMOVAL_REQUESTED, reference=reference, note=note, host=host.strip())
+    _rung_step(user, takedown, St.REMOVAL_REQUESTED, reference=reference, note=note, host=host.strip())
     takedown.host = host.strip()
     takedown.removal_reference = reference.strip()
     takedown.removal_requested_at = takedown.removal_requested_at or timezone.now()
@@ -118,7 +125,7 @@ def takedown_escalate(*, user: User, takedown: Takedown, route: str, reference: 
     if route not in ESCALATION_ROUTES:
         raise ValidationError({"route": "Choose where the takedown was escalated to."})
     takedown = takedown_locked(takedown)
-    _takedown_step(user, takedown, ESCALATION_ROUTES[route], reference=reference, note=note)
+    _rung_step(user, takedown, ESCALATION_ROUTES[route], reference=reference, note=note)
     workflows.takedown_transition(user=user, takedown=takedown, name=workflows.ESCALATE)
     return takedown
 
@@ -127,15 +134,23 @@ def takedown_escalate(*, user: User, takedown: Takedown, route: str, reference: 
 def takedown_report_police(
     *, user: User, takedown: Takedown, consent_given: bool, reference: str = "", note: str = ""
 ):
-    """Report threatening material to the police or CEOP, with the affected staff member's consent."""
+    """Report threatening material to the police, with the affected staff member's consent (16.5)."""
     takedown = takedown_locked(takedown)
     if takedown.incident.kind == Kind.CYBERBULLYING_STAFF and not consent_given:
         raise ValidationError(
             {"consent_given": "The member of staff's consent is needed to report this to the police."}
         )
-    _takedown_step(
-        user, takedown, St.POLICE_REPORTED, reference=reference, note=note, consent_given=consent_given
+    _rung_step(
+        user, takedown, St.REPORTED_POLICE, reference=reference, note=note, consent_given=consent_given
     )
+    return takedown
+
+
+@transaction.atomic
+def takedown_report_ceop(*, user: User, takedown: Takedown, reference: str = "", note: str = ""):
+    """Record a report to CEOP, the police's child exploitation and online protection command."""
+    takedown = takedown_locked(takedown)
+    _rung_step(user, takedown, St.REPORTED_CEOP, reference=reference, note=note)
     return takedown
 
 
@@ -145,5 +160,5 @@ def takedown_offer_support(*, user: User, takedown: Takedown, note: str):
     if not note.strip():
         raise ValidationError({"note": "Enter what support was offered."})
     takedown = takedown_locked(takedown)
-    _takedown_step(user, takedown, St.SUPPORT_OFFERED, note=note)
+    _rung_step(user, takedown, St.SUPPORT_OFFERED, note=note)
     return takedown

@@ -133,6 +133,7 @@ def close(request, incident_id):
             decision=d["decision"],
             reasons=d["reasons"],
             outcome=d["outcome"],
+            open_takedowns_reason=d["open_takedowns_reason"],
         ),
         "Case closed.",
     )

@@ -24,6 +24,7 @@ from incidents import forms, selectors, services
 from incidents.models import Incident, Nature, Problem
 from incidents.services import integrity, routing
 from incidents.views.common import apply_errors, deadline, describe_event
+from incidents.views.ladder import takedown_rows
 
 # The case page's forms: name (also the form's prefix) → form class.
 CASE_FORMS = {
@@ -41,15 +42,6 @@ CASE_FORMS = {
     "takedown": forms.TakedownOpenForm,
 }
 NEEDS_INCIDENT = {"assign", "link", "staff"}
-TAKEDOWN_FORMS = {
-    "request": forms.RequestRemovalForm,
-    "check": forms.CheckForm,
-    "confirm": forms.ConfirmRemovalForm,
-    "escalate": forms.EscalateForm,
-    "police": forms.PoliceForm,
-    "support": forms.SupportForm,
-    "withdraw": forms.WithdrawTakedownForm,
-}
 # (form, title, button, url name) of the case actions, in the order the page shows them.
 CASE_ACTIONS = [
     ("severity", "Set severity", "Save severity", "incidents:set_severity"),
@@ -65,26 +57,7 @@ CASE_ACTIONS = [
     ("close", "Close the case", "Close case", "incidents:close"),
     ("reopen", "Reopen the case", "Reopen case", "incidents:reopen"),
 ]
-TAKEDOWN_ACTIONS = [
-    ("request", "Record the removal request", "Save removal request", "incidents:takedown_request"),
-    ("check", "Record a check", "Save check", "incidents:takedown_check"),
-    ("confirm", "Confirm removal", "Confirm the content has gone", "incidents:takedown_confirm"),
-    (
-        "escalate",
-        "Escalate to the helpline, Report Harmful Content or the ISP",
-        "Save escalation",
-        "incidents:takedown_escalate",
-    ),
-    ("police", "Report to the police or CEOP", "Save police report", "incidents:takedown_police"),
-    ("support", "Record support offered", "Save support", "incidents:takedown_support"),
-    ("withdraw", "Close as no longer needed", "Close takedown", "incidents:takedown_withdraw"),
-]
 NATURE_LABELS = dict(Nature.choices)
-
-
-def takedown_prefix(step: str, takedown) -> str:
-    """The prefix of a takedown step's form: unique on a page with several takedowns."""
-    return f"{step}-{takedown.pk.hex}"
 
 
 def case_form(name: str, incident: Incident, data=None, files=None):
@@ -120,29 +93,7 @@ def render_case(request, incident: Incident, *, bound: dict | None = None):
                 "id": f"action-{name}",
             }
         )
-    takedowns = []
-    for takedown in detail["takedowns"]:
-        steps = []
-        for step, title, button, url_name in TAKEDOWN_ACTIONS:
-            prefix = takedown_prefix(step, takedown)
-            form = bound[prefix] if prefix in bound else TAKEDOWN_FORMS[step](prefix=prefix)
-            steps.append(
-                {
-                    "title": title,
-                    "button": button,
-                    "url": reverse(url_name, kwargs={"takedown_id": takedown.pk}),
-                    "form": form,
-                    "open": form.is_bound,
-                    "id": f"{prefix}-action",
-                }
-            )
-        takedowns.append(
-            {
-                "takedown": takedown,
-                "deadline": deadline(takedown.deadline, now) if takedown.is_open else None,
-                "steps": steps,
-            }
-        )
+    takedowns = takedown_rows(detail["takedowns"], bound=bound, now=now)
     pupil_names = {str(p.pupil_id): str(p.pupil) for p in detail["people"] if p.pupil_id}
     events = [(event, describe_event(event, pupil_names)) for event in detail["events"]]
     failing = next((form for form in bound.values() if form.is_bound and form.errors), None)

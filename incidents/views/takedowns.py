@@ -1,4 +1,5 @@
-"""The steps of a takedown (001 §16.3–16.6): each posts to its own URL and calls one service."""
+"""The steps of a takedown (001 §16.3–16.6): each posts to its own URL and calls one service, which
+refuses a step of the ladder that is not on offer (incidents.workflows.TAKEDOWN_LADDER)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from incidents import selectors, services
-from incidents.views.case import TAKEDOWN_FORMS, render_case, takedown_prefix
+from incidents import selectors, services, workflows
+from incidents.views.case import render_case
 from incidents.views.common import apply_errors
+from incidents.views.ladder import TAKEDOWN_FORMS, takedown_prefix
 
 
 def _step(request, takedown_id, step: str, call: Callable, done: str):
@@ -23,6 +25,11 @@ def _step(request, takedown_id, step: str, call: Callable, done: str):
     if form.is_valid():
         try:
             call(takedown, form.cleaned_data)
+        except workflows.IllegalTransition as exc:
+            # A step already taken, or not yet on offer, has no form on the page to show the error
+            # beside: the case page says why, above the ladder as it now stands.
+            messages.error(request, " ".join(exc.messages))
+            return redirect("incidents:detail", incident_id=takedown.incident_id)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -101,6 +108,20 @@ def report_police(request, takedown_id):
             note=d["note"],
         ),
         "Report to the police recorded.",
+    )
+
+
+@login_required
+@require_POST
+def report_ceop(request, takedown_id):
+    return _step(
+        request,
+        takedown_id,
+        "ceop",
+        lambda t, d: services.takedown_report_ceop(
+            user=request.user, takedown=t, reference=d["reference"], note=d["note"]
+        ),
+        "Report to CEOP recorded.",
     )
 
 

@@ -191,8 +191,19 @@ RULES.update(
         "incidents:takedown_check": TAKEDOWN_STEP,
         "incidents:takedown_confirm": TAKEDOWN_STEP,
         "incidents:takedown_escalate": TAKEDOWN_STEP,
-        # Reporting to the police goes back to the case (the consent question is asked there).
+        # Reporting to the police goes back to the case (the consent question is asked there); so
+        # does a second report, which the ladder refuses with a message on the case page.
         "incidents:takedown_police": Rule(
+            "action",
+            action=Action.TRIAGE_INCIDENTS,
+            obj="takedown",
+            methods=("POST",),
+            subject_excluded=True,
+            redirects_to="incidents:detail",
+        ),
+        # Every field of the CEOP step is optional: the sweep's empty post is recorded, and any
+        # post after it refused with a message on the case page.
+        "incidents:takedown_ceop": Rule(
             "action",
             action=Action.TRIAGE_INCIDENTS,
             obj="takedown",

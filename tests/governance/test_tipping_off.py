@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from incidents import services as incident_services
-from incidents.models import Kind
+from incidents.models import Kind, Takedown
 from incidents.services import PersonInvolved
 from tests.pdftext import pdf_text
 
@@ -41,9 +42,12 @@ def _concern(personas, *, kind: str, named, reporter=None, pupil=None, takedown:
     if takedown:
         # Opened as the platform's host (the system user is not named): a takedown is counted on
         # the dashboard, so it must be hidden with its incident.
-        incident_services.takedown_open(
+        opened = incident_services.takedown_open(
             user=_handler_for(personas, incident), incident=incident, content_url="https://example.com/p/1"
         )
+        # Past its deadline, so that the figure counts it (one inside its window is not yet a hit
+        # or a miss, and would show nothing whether hidden or not).
+        Takedown.objects.filter(pk=opened.pk).update(deadline=timezone.now() - timedelta(hours=1))
     return incident
 
 

@@ -207,7 +207,7 @@ def test_police_report_of_staff_cyberbullying_needs_consent(personas):
     services.takedown_report_police(
         user=a[Role.DSL], takedown=takedown, consent_given=True, reference="PN-77"
     )
-    assert takedown.steps.filter(type="police_reported").exists()
+    assert takedown.steps.filter(type="reported_police").exists()
 
 
 def test_immediate_risk_is_urgent(personas):

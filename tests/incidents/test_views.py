@@ -511,7 +511,7 @@ def test_the_takedown_steps(personas, client_for):
         "removal_requested",
         "checked",
         "escalated_rhc",
-        "police_reported",
+        "reported_police",
         "support_offered",
         "removal_confirmed",
     ]

@@ -160,7 +160,9 @@ def _request(p, t):
 
 
 def _escalate(p, t):
-    services.takedown_escalate(user=p.a[Role.DSL], takedown=t, route="isp", reference="ISP-1")
+    # The ladder's next escalation: the helpline first, then the ISP.
+    route = "isp" if t.steps.filter(type="escalated_helpline").exists() else "helpline"
+    services.takedown_escalate(user=p.a[Role.DSL], takedown=t, route=route, reference="ESC-1")
 
 
 def _confirm(p, t):
@@ -177,7 +179,7 @@ TAKEDOWN_SERVICES = {
     workflows.CONFIRM_REMOVAL: _confirm,
     workflows.WITHDRAW: _withdraw,
 }
-TO_STATE = {TS.OPEN: [], TS.REQUESTED: [_request], TS.ESCALATED: [_escalate]}
+TO_STATE = {TS.OPEN: [], TS.REQUESTED: [_request], TS.ESCALATED: [_request, _escalate]}
 
 
 def test_every_takedown_transition_is_taken_by_a_service(personas):
@@ -197,14 +199,16 @@ def test_every_takedown_transition_is_taken_by_a_service(personas):
             assert (takedown.removed_at is not None) == (transition.to_state == TS.REMOVED)
 
 
-def test_asking_the_host_again_after_an_escalation_does_not_move_it_back(personas):
+def test_the_host_is_not_asked_again_after_an_escalation(personas):
+    # The ladder offers each step once: a second request to the host is refused, not recorded.
     takedown = _takedown(personas)
     _request(personas, takedown)
     _escalate(personas, takedown)
-    _request(personas, takedown)
+    with pytest.raises(ValidationError, match="already been recorded"):
+        _request(personas, takedown)
     takedown.refresh_from_db()
     assert takedown.status == TS.ESCALATED
-    assert takedown.steps.filter(type="removal_requested").count() == 2
+    assert takedown.steps.filter(type="removal_requested").count() == 1
 
 
 def test_a_takedown_move_the_table_does_not_declare_is_refused(personas):
@@ -221,8 +225,9 @@ def test_a_takedown_move_the_table_does_not_declare_is_refused(personas):
             refused += 1
             takedown.refresh_from_db()
             assert takedown.status == TS.OPEN
-    # From removed and withdrawn, nothing; from requested or escalated, not back to requested.
-    assert refused == 2 * 4 + 2
+    # From removed and withdrawn, nothing; from requested or escalated, not back to requested; from
+    # open, no escalation before the host has been asked.
+    assert refused == 2 * 4 + 2 + 1
     # Through the services: a finished takedown takes no further step.
     takedown = _takedown(personas)
     _withdraw(personas, takedown)
