@@ -19,7 +19,7 @@ from accounts import access
 from core.notifications import notify
 from core.once import claim_all
 from incidents import selectors
-from incidents.models import IncidentPerson, Takedown, TakedownNotice
+from incidents.models import IncidentEvent, IncidentPerson, Takedown, TakedownNotice
 from incidents.services.routing import handlers_of
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,21 @@ def escalate_takedown(takedown: Takedown, now: datetime) -> int:
         # Only the highest rung is sent: a sweep that runs late does not send a burst of stale ones.
         top = missing[-1]
         link = reverse("incidents:detail", args=[takedown.incident_id])
-        for person in recipients(takedown, top):
+        told = recipients(takedown, top)
+        for person in told:
             notify(user=person, subject=_subject(top, takedown), link=link)
+        # On the case timeline, as every rung of a ladder is: who was told, and why.
+        IncidentEvent.objects.create(
+            incident_id=takedown.incident_id,
+            type=IncidentEvent.Type.ESCALATION,
+            text=_subject(top, takedown),
+            data={
+                "ladder": "takedown",
+                "takedown": str(takedown.pk),
+                "level": top,
+                "told": [str(person.pk) for person in told],
+            },
+        )
     return 1
 
 

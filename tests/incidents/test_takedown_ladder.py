@@ -21,6 +21,7 @@ from accounts.roles import Role
 from core.models import AuditEntry
 from incidents import services, workflows
 from incidents.models import IncidentEvent, Kind, Status, Takedown, TakedownStep
+from incidents.services.escalation import takedown_escalation_sweep
 from tests.incidents.helpers import report
 
 pytestmark = pytest.mark.django_db
@@ -248,3 +249,22 @@ def test_every_demo_school_has_a_takedown_part_way_up_the_ladder():
         ]
         assert len(climbing) == 1, spec.urn
         assert "isp" in _offered(climbing[0]) and "host" not in _offered(climbing[0])
+
+
+def test_each_reminder_the_escalation_ladder_sends_is_on_the_case_timeline(personas):
+    takedown = _takedown(personas)
+    reported = takedown.deadline - timedelta(hours=24)
+
+    def rungs() -> list[str]:
+        events = IncidentEvent.objects.filter(
+            incident=takedown.incident, type=IncidentEvent.Type.ESCALATION, data__ladder="takedown"
+        )
+        return [event.data["level"] for event in events.order_by("at", "pk")]
+
+    assert takedown_escalation_sweep(now=reported + timedelta(hours=13)) == 1
+    assert takedown_escalation_sweep(now=reported + timedelta(hours=13, minutes=5)) == 0
+    assert takedown_escalation_sweep(now=reported + timedelta(hours=25)) == 1
+    assert rungs() == ["12h", "24h"]
+    event = IncidentEvent.objects.get(incident=takedown.incident, data__level="24h")
+    assert takedown.incident.reference in event.text and not event.visible_to_reporter
+    assert event.data["told"]
