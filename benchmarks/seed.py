@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.management.commands.seed_demo import NamedLogins
 from accounts.models import Membership, Pupil, School, Trust, User
 from accounts.roles import Role
 from benchmarks.consent_data import seed_consent
@@ -162,7 +163,7 @@ class _Login:
         self.user, self.role, self.school = user, role, school
 
 
-class _SchoolPeople:
+class _SchoolPeople(NamedLogins):
     """The shape approvals.demo reads (logins by role and school, pupils by URN), for some schools."""
 
     def __init__(self, trust: Trust, schools: list[School]):
@@ -186,9 +187,6 @@ class _SchoolPeople:
             ):
                 for user in by_role[(role, school.pk)][: 2 if role == Role.STAFF else 1]:
                     self.logins.append(_Login(user, role, school))
-
-    def login(self, role: str, school: School | None = None):
-        return next(i.user for i in self.logins if i.role == role and (school is None or i.school == school))
 
 
 def seed_records(trust: Trust) -> None:

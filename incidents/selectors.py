@@ -255,7 +255,7 @@ def referrals(*, user, school_ids, date_from, date_to) -> list[dict]:
         at__date__lte=date_to,
     ).select_related("incident", "incident__school", "by")
     police = TakedownStep.objects.filter(
-        type=TakedownStep.Type.POLICE_REPORTED,
+        type__in=POLICE_STEPS,
         takedown__incident__in=visible,
         at__date__gte=date_from,
         at__date__lte=date_to,
@@ -275,7 +275,7 @@ def referrals(*, user, school_ids, date_from, date_to) -> list[dict]:
         {
             "at": step.at,
             "incident": step.takedown.incident,
-            "agency": "Police or CEOP",
+            "agency": POLICE_STEPS[step.type],
             "reference": step.reference,
             "note": step.note,
             "by": step.by,
@@ -285,6 +285,15 @@ def referrals(*, user, school_ids, date_from, date_to) -> list[dict]:
     ]
     rows.sort(key=lambda row: row["at"])
     return rows
+
+
+# Reports to the police or CEOP made as steps of a takedown, and how the pack names the agency
+# (the first, from before the ladder had separate steps, stays on the records it was taken for).
+POLICE_STEPS = {
+    TakedownStep.Type.POLICE_REPORTED: "Police or CEOP",
+    TakedownStep.Type.REPORTED_POLICE: "Police",
+    TakedownStep.Type.REPORTED_CEOP: "CEOP",
+}
 
 
 def integrity_last_check(*, user, actions) -> tuple[IntegrityCheck | None, list[IntegrityProblem]]:

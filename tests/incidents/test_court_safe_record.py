@@ -116,7 +116,7 @@ def test_the_application_role_still_adds_to_the_record(personas, rows):
         takedown = services.takedown_open(user=dsl, incident=incident, content_url="https://example.com/p/2")
         services.takedown_report_police(user=dsl, takedown=takedown, consent_given=True, reference="CAD-1")
     assert incident.events.count() >= 3
-    assert takedown.steps.filter(type=TakedownStep.Type.POLICE_REPORTED).exists()
+    assert takedown.steps.filter(type=TakedownStep.Type.REPORTED_POLICE).exists()
     assert incident.evidence.count() == 1
 
 

@@ -107,7 +107,7 @@ def test_the_inspection_pack_includes_police_reports_made_through_a_takedown(per
     response = client_for(dsl).get(reverse("incidents:inspection_pack"), params)
     assert response.status_code == 200
     text = pdf_text(response.content, joined=True)
-    assert "CSC-5" in text and "CAD-77" in text and "Police or CEOP" in text
+    assert "CSC-5" in text and "CAD-77" in text and "Police" in text
     assert "Reported as a step of a takedown" in text and "Threats to the pupil" in text
     assert "CAD-B" not in text
     # Outside the period, it is left out like any referral.

@@ -131,15 +131,11 @@ class Login:
     school: School | None
 
 
-@dataclass
-class DemoData:
-    """What has been seeded so far, for later steps (and later kinds of records) to build on."""
+class NamedLogins:
+    """The demo people the apps' sample records are made by, named by their post so that no app
+    outside accounts has to name a role (the demo data and the benchmark's seeding both have them)."""
 
-    trust: Trust
-    schools: dict[str, School] = field(default_factory=dict)  # by URN
-    logins: list[Login] = field(default_factory=list)
-    pupils: dict[str, list[Pupil]] = field(default_factory=dict)  # by URN
-    password_hash: str = ""
+    logins: list
 
     def login(self, role: str, school: School | None = None) -> User:
         """The first demo login holding this role (in this school, when one is given)."""
@@ -149,8 +145,6 @@ class DemoData:
             if item.role == role and (school is None or item.school == school)
         )
 
-    # The demo people the apps' sample records are made by, named by their post so that no app
-    # outside accounts has to name a role.
     def headteacher(self, school: School) -> User:
         return self.login(Role.HEADTEACHER, school)
 
@@ -184,6 +178,17 @@ class DemoData:
 
     def data_protection_officer(self) -> User:
         return self.login(Role.DATA_PROTECTION_OFFICER)
+
+
+@dataclass
+class DemoData(NamedLogins):
+    """What has been seeded so far, for later steps (and later kinds of records) to build on."""
+
+    trust: Trust
+    schools: dict[str, School] = field(default_factory=dict)  # by URN
+    logins: list[Login] = field(default_factory=list)
+    pupils: dict[str, list[Pupil]] = field(default_factory=dict)  # by URN
+    password_hash: str = ""
 
 
 # --- planning: the people of each school, decided before anything is saved -------------------
