@@ -31,6 +31,7 @@ from incidents.models import Incident
 from tests.celery_worker import unavailable
 from tests.consent.helpers import YES, answer
 from tests.incidents.helpers import report
+from tests.sqlite_migrated import migrate_sqlite
 
 pytestmark = pytest.mark.django_db
 
@@ -354,25 +355,7 @@ SQLITE_CONSENT_ROW = (
 def sqlite_database(tmp_path_factory) -> Path:
     """A SQLite file migrated by ``manage.py migrate`` as ``make run`` does (once per module: the
     migration takes seconds)."""
-    folder = tmp_path_factory.mktemp("sqlite")
-    path = folder / "portal.sqlite3"
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{path}",
-        "DJANGO_DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "PORTAL_VAR_DIR": str(folder),
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v0"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return path
+    return migrate_sqlite(tmp_path_factory.mktemp("sqlite"))
 
 
 @contextmanager

@@ -4,15 +4,11 @@ database runs it. Raw SQL throughout: the models' own refusals are a second line
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from accounts.roles import Role
@@ -22,6 +18,7 @@ from incidents import services
 from incidents.models import Evidence, IncidentEvent, TakedownStep
 from tests.governance.test_database_guards import acting_as, count, create_role, truncate, truncated_with
 from tests.incidents.helpers import png, report
+from tests.sqlite_migrated import migrate_sqlite
 
 pytestmark = pytest.mark.django_db
 
@@ -137,25 +134,7 @@ def test_the_models_refuse_too(rows):
 @pytest.fixture(scope="module")
 def sqlite_database(tmp_path_factory) -> Path:
     """A SQLite file migrated by ``manage.py migrate`` as ``make run`` does."""
-    folder = tmp_path_factory.mktemp("sqlite")
-    path = folder / "portal.sqlite3"
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{path}",
-        "DJANGO_DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "PORTAL_VAR_DIR": str(folder),
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v0"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return path
+    return migrate_sqlite(tmp_path_factory.mktemp("sqlite"))
 
 
 @contextmanager
